@@ -1,0 +1,27 @@
+# The README's commands. `make test` is what CI runs.
+.PHONY: run test test-deps fuzz lint bench
+
+run:
+	go run .
+
+test: test-deps lint
+	go test -race -count=1 ./...
+
+# The browser tests need Chromium; install Debian's when it is missing.
+test-deps:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	go vet ./...
+
+# A short run of every fuzz target (seed corpus plus FUZZTIME of new inputs each).
+FUZZTIME ?= 15s
+fuzz:
+	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./wxpay/
+	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./wxpay/
+	go test -run '^$$' -fuzz '^FuzzParseNotification$$' -fuzztime $(FUZZTIME) ./wxpay/
+
+bench:
+	go test -run '^$$' -bench . -benchmem ./wxpay/

@@ -1,0 +1,46 @@
+// Command wxcheckout is a self-hosted checkout for WeChat Pay Native (QR code)
+// payments. `wxcheckout` (or `wxcheckout serve`) runs the shop; `wxcheckout
+// sim` runs the WeChat Pay v2 simulator on its own.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "wxcheckout:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, so that tests start it exactly as main does.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, getenv, stdout)
+	case "sim":
+		return runSim(ctx, args, getenv, stdout)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  wxcheckout [serve]                     run the shop (built-in simulator unless WXPAY_MCH_ID is set)
+  wxcheckout sim [--addr :9090] [--speedup N]
+                                         run the WeChat Pay v2 simulator on its own
+`

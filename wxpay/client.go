@@ -1,0 +1,138 @@
+package wxpay
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is WeChat Pay's v2 API host.
+const DefaultBaseURL = "https://api.mch.weixin.qq.com"
+
+// Config is a merchant and how to reach WeChat.
+type Config struct {
+	BaseURL    string // default DefaultBaseURL
+	AppID      string
+	MchID      string
+	APIKey     string
+	SignType   SignType     // default HMAC-SHA256
+	HTTPClient *http.Client // default: 10 s timeout
+	Now        func() time.Time
+	Rand       io.Reader // nonce source; default crypto/rand
+}
+
+// Client calls WeChat Pay v2. It is safe for concurrent use.
+type Client struct {
+	cfg Config
+}
+
+// NewClient checks cfg and fills in defaults.
+func NewClient(cfg Config) (*Client, error) {
+	if cfg.AppID == "" || cfg.MchID == "" || cfg.APIKey == "" {
+		return nil, errors.New("wxpay: AppID, MchID and APIKey are required")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.SignType == "" {
+		cfg.SignType = SignHMACSHA256
+	}
+	if _, err := ParseSignType(string(cfg.SignType)); err != nil {
+		return nil, err
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	return &Client{cfg: cfg}, nil
+}
+
+// AppID and MchID name the merchant this client speaks for.
+func (c *Client) AppID() string { return c.cfg.AppID }
+func (c *Client) MchID() string { return c.cfg.MchID }
+
+// ParseNotification verifies a notification body and checks that it is
+// addressed to this merchant.
+func (c *Client) ParseNotification(body []byte) (*Notification, error) {
+	n, err := ParseNotification(body, c.cfg.APIKey)
+	if err != nil {
+		return nil, err
+	}
+	if n.AppID != c.cfg.AppID || n.MchID != c.cfg.MchID {
+		return nil, fmt.Errorf("%w: appid=%q mch_id=%q", ErrMerchantMismatch, n.AppID, n.MchID)
+	}
+	return n, nil
+}
+
+// call signs p, posts it and returns the verified reply. Every outcome other
+// than return_code=SUCCESS and result_code=SUCCESS is an error: *Error when
+// WeChat said no, *TransportError when the outcome is unknown.
+func (c *Client) call(ctx context.Context, op, path string, p Params) (Params, *Exchange, error) {
+	nonce, err := randomString(c.cfg.Rand, 32)
+	if err != nil {
+		return nil, nil, err
+	}
+	p["appid"], p["mch_id"], p["nonce_str"] = c.cfg.AppID, c.cfg.MchID, nonce
+	p["sign_type"] = string(c.cfg.SignType)
+	if p["sign"], err = Sign(p, c.cfg.APIKey, c.cfg.SignType); err != nil {
+		return nil, nil, err
+	}
+	x := &Exchange{Op: op, URL: c.cfg.BaseURL + path, Request: Encode(p)}
+	reply, err := c.post(ctx, x)
+	if err != nil {
+		return nil, x, &TransportError{Op: op, Err: err, Exchange: x}
+	}
+	if rc := reply["return_code"]; rc != "SUCCESS" {
+		return nil, x, &Error{Op: op, ReturnCode: rc, ReturnMsg: reply["return_msg"], Exchange: x}
+	}
+	if err := Verify(reply, c.cfg.APIKey); err != nil {
+		return nil, x, &TransportError{Op: op, Err: fmt.Errorf("reply: %w", err), Exchange: x}
+	}
+	if reply["appid"] != c.cfg.AppID || reply["mch_id"] != c.cfg.MchID {
+		return nil, x, &TransportError{Op: op, Err: fmt.Errorf("reply: %w", ErrMerchantMismatch), Exchange: x}
+	}
+	if reply["result_code"] != "SUCCESS" {
+		return nil, x, &Error{Op: op, ReturnCode: "SUCCESS", ResultCode: reply["result_code"],
+			ErrCode: reply["err_code"], ErrCodeDes: reply["err_code_des"], Exchange: x}
+	}
+	return reply, x, nil
+}
+
+func (c *Client) post(ctx context.Context, x *Exchange) (Params, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL, bytes.NewReader(x.Request))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	x.HTTPStatus = resp.StatusCode
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBodySize+1))
+	x.Response = body
+	if err != nil {
+		return nil, fmt.Errorf("read reply: %w", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("HTTP status %d", resp.StatusCode)
+	}
+	p, err := Decode(body)
+	if err != nil {
+		return nil, fmt.Errorf("reply: %w", err)
+	}
+	return p, nil
+}

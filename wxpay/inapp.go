@@ -1,0 +1,50 @@
+package wxpay
+
+import (
+	"strconv"
+	"time"
+)
+
+// The second signature: in-app payments (JSAPI in WeChat's browser and mini
+// programs, and native APP) hand the client a fresh set of fields signed
+// again with the API key. Reusing the sign of the unifiedorder reply is the
+// classic mistake; these helpers always sign anew.
+
+// JSAPIPayParams returns the fields for wx.requestPayment / WeixinJSBridge
+// "getBrandWCPayRequest": appId, timeStamp, nonceStr, package=prepay_id=…,
+// signType and paySign.
+func JSAPIPayParams(appID, prepayID, key string, t SignType, now time.Time, nonce string) (map[string]string, error) {
+	p := Params{
+		"appId":     appID,
+		"timeStamp": strconv.FormatInt(now.Unix(), 10),
+		"nonceStr":  nonce,
+		"package":   "prepay_id=" + prepayID,
+		"signType":  string(t),
+	}
+	sign, err := Sign(p, key, t)
+	if err != nil {
+		return nil, err
+	}
+	p["paySign"] = sign
+	return p, nil
+}
+
+// AppPayParams returns the fields for the WeChat SDK's PayReq in a native
+// app: appid, partnerid, prepayid, package=Sign=WXPay, noncestr, timestamp
+// and sign.
+func AppPayParams(appID, mchID, prepayID, key string, t SignType, now time.Time, nonce string) (map[string]string, error) {
+	p := Params{
+		"appid":     appID,
+		"partnerid": mchID,
+		"prepayid":  prepayID,
+		"package":   "Sign=WXPay",
+		"noncestr":  nonce,
+		"timestamp": strconv.FormatInt(now.Unix(), 10),
+	}
+	sign, err := Sign(p, key, t)
+	if err != nil {
+		return nil, err
+	}
+	p["sign"] = sign
+	return p, nil
+}

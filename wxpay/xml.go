@@ -1,0 +1,316 @@
+package wxpay
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxBodySize caps every message this package reads: WeChat's own messages
+// are a few hundred bytes, so anything near this is an attack or a mistake.
+const MaxBodySize = 64 << 10
+
+// Decode parses a WeChat Pay message: one flat <xml> element whose children
+// are text-only fields, in CDATA or bare. It refuses what WeChat never sends
+// and attackers do: DOCTYPE and ENTITY declarations (XXE, billion laughs),
+// comments, processing instructions other than the XML declaration, nested
+// elements, attributes, repeated fields, other roots, non-UTF-8 text and
+// bodies over MaxBodySize. Entities other than the five predefined ones and
+// character references are refused, so nothing is ever resolved from outside.
+func Decode(body []byte) (Params, error) {
+	if len(body) > MaxBodySize {
+		return nil, fmt.Errorf("%w: body of %d bytes exceeds %d", ErrTooLarge, len(body), MaxBodySize)
+	}
+	// One string for the whole body: field names and plain values are
+	// substrings of it, so decoding costs an allocation per message, not per field.
+	d := decoder{s: string(body)}
+	if !utf8.ValidString(d.s) {
+		return nil, xmlErr(0, "not UTF-8")
+	}
+	return d.document()
+}
+
+type decoder struct {
+	s   string
+	pos int
+}
+
+func xmlErr(pos int, format string, args ...any) error {
+	return fmt.Errorf("%w at byte %d: %s", ErrMalformedXML, pos, fmt.Sprintf(format, args...))
+}
+
+func (d *decoder) skipSpace() {
+	for d.pos < len(d.s) {
+		switch d.s[d.pos] {
+		case ' ', '\t', '\r', '\n':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) rest() string { return d.s[d.pos:] }
+
+func (d *decoder) document() (Params, error) {
+	d.s = strings.TrimPrefix(d.s, "\uFEFF")
+	d.skipSpace()
+	if strings.HasPrefix(d.rest(), "<?") {
+		if err := d.declaration(); err != nil {
+			return nil, err
+		}
+		d.skipSpace()
+	}
+	if strings.HasPrefix(d.rest(), "<!") {
+		return nil, xmlErr(d.pos, "declarations, DOCTYPE and comments are refused")
+	}
+	if !strings.HasPrefix(d.rest(), "<xml") {
+		return nil, xmlErr(d.pos, "root element must be <xml>")
+	}
+	d.pos += len("<xml")
+	d.skipSpace()
+	if !strings.HasPrefix(d.rest(), ">") {
+		return nil, xmlErr(d.pos, "root element <xml> takes no attributes")
+	}
+	d.pos++
+	p := make(Params, 24)
+	for {
+		d.skipSpace()
+		if strings.HasPrefix(d.rest(), "</xml") {
+			d.pos += len("</xml")
+			d.skipSpace()
+			if !strings.HasPrefix(d.rest(), ">") {
+				return nil, xmlErr(d.pos, "bad </xml> end tag")
+			}
+			d.pos++
+			d.skipSpace()
+			if d.pos != len(d.s) {
+				return nil, xmlErr(d.pos, "content after </xml>")
+			}
+			return p, nil
+		}
+		name, value, err := d.field()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := p[name]; dup {
+			return nil, xmlErr(d.pos, "field %q repeated", name)
+		}
+		p[name] = value
+	}
+}
+
+// declaration accepts only <?xml ...?>; other processing instructions are refused.
+func (d *decoder) declaration() error {
+	r := d.rest()
+	if !strings.HasPrefix(r, "<?xml") || len(r) < 6 || (r[5] != ' ' && r[5] != '?' && r[5] != '\t' && r[5] != '\r' && r[5] != '\n') {
+		return xmlErr(d.pos, "processing instructions are refused")
+	}
+	end := strings.Index(r, "?>")
+	if end < 0 {
+		return xmlErr(d.pos, "unterminated XML declaration")
+	}
+	d.pos += end + 2
+	return nil
+}
+
+// field reads <name>value</name> or <name/>.
+func (d *decoder) field() (name, value string, err error) {
+	start := d.pos
+	if !strings.HasPrefix(d.rest(), "<") {
+		return "", "", xmlErr(d.pos, "text outside a field")
+	}
+	d.pos++
+	name = d.name()
+	if name == "" {
+		if strings.HasPrefix(d.rest(), "!") {
+			return "", "", xmlErr(start, "declarations, DOCTYPE and comments are refused")
+		}
+		return "", "", xmlErr(start, "expected a field element")
+	}
+	d.skipSpace()
+	if strings.HasPrefix(d.rest(), "/>") {
+		d.pos += 2
+		return name, "", nil
+	}
+	if !strings.HasPrefix(d.rest(), ">") {
+		return "", "", xmlErr(d.pos, "field <%s> takes no attributes", name)
+	}
+	d.pos++
+	value, err = d.content()
+	if err != nil {
+		return "", "", err
+	}
+	// content stops at "</"
+	d.pos += 2
+	if !strings.HasPrefix(d.rest(), name) {
+		return "", "", xmlErr(d.pos, "field <%s> closed by another tag", name)
+	}
+	d.pos += len(name)
+	d.skipSpace()
+	if !strings.HasPrefix(d.rest(), ">") {
+		return "", "", xmlErr(d.pos, "bad end tag of <%s>", name)
+	}
+	d.pos++
+	return name, value, nil
+}
+
+func isNameByte(c byte, first bool) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '_':
+		return true
+	case '0' <= c && c <= '9', c == '-', c == '.':
+		return !first
+	}
+	return false
+}
+
+func (d *decoder) name() string {
+	start := d.pos
+	for d.pos < len(d.s) && isNameByte(d.s[d.pos], d.pos == start) {
+		d.pos++
+	}
+	return d.s[start:d.pos]
+}
+
+// content reads text and CDATA up to the field's end tag, leaving pos on "</".
+// A value made of one plain run or one CDATA section is returned as a
+// substring; only mixed content or entities build a new string.
+func (d *decoder) content() (string, error) {
+	var b []byte
+	var single string
+	parts := 0
+	add := func(s string) {
+		parts++
+		if parts == 1 {
+			single = s
+			return
+		}
+		if parts == 2 {
+			b = append(b, single...)
+		}
+		b = append(b, s...)
+	}
+	for {
+		r := d.rest()
+		switch {
+		case r == "":
+			return "", xmlErr(d.pos, "unexpected end of document")
+		case strings.HasPrefix(r, "</"):
+			if parts <= 1 {
+				return single, nil
+			}
+			return string(b), nil
+		case strings.HasPrefix(r, "<![CDATA["):
+			end := strings.Index(r[9:], "]]>")
+			if end < 0 {
+				return "", xmlErr(d.pos, "unterminated CDATA section")
+			}
+			add(r[9 : 9+end])
+			d.pos += 9 + end + 3
+		case r[0] == '<':
+			return "", xmlErr(d.pos, "nested elements, comments and declarations are refused")
+		default:
+			n := strings.IndexAny(r, "<&")
+			if n < 0 {
+				return "", xmlErr(d.pos, "unexpected end of document")
+			}
+			if n > 0 {
+				add(r[:n])
+				d.pos += n
+				continue
+			}
+			s, err := d.entity()
+			if err != nil {
+				return "", err
+			}
+			add(s)
+		}
+	}
+}
+
+// entity decodes one of the five predefined entities or a character
+// reference. Any other name would need a DTD, and DTDs are refused.
+func (d *decoder) entity() (string, error) {
+	r := d.rest()
+	end := strings.IndexByte(r, ';')
+	if end < 0 || end > 12 {
+		return "", xmlErr(d.pos, "bad entity reference")
+	}
+	ref := r[1:end]
+	d.pos += end + 1
+	switch ref {
+	case "lt":
+		return "<", nil
+	case "gt":
+		return ">", nil
+	case "amp":
+		return "&", nil
+	case "quot":
+		return `"`, nil
+	case "apos":
+		return "'", nil
+	}
+	if strings.HasPrefix(ref, "#") {
+		var n uint64
+		var err error
+		if strings.HasPrefix(ref, "#x") {
+			n, err = strconv.ParseUint(ref[2:], 16, 32)
+		} else {
+			n, err = strconv.ParseUint(ref[1:], 10, 32)
+		}
+		if err == nil && n > 0 && utf8.ValidRune(rune(n)) {
+			return string(rune(n)), nil
+		}
+	}
+	return "", xmlErr(d.pos, "entity &%s; is refused", ref)
+}
+
+// Encode writes p as a flat <xml> with fields in name order. Values that are
+// not plain digits go in CDATA; a "]]>" inside a value is split across two
+// CDATA sections so that every value survives a round trip.
+func Encode(p Params) []byte {
+	keys := make([]string, 0, len(p))
+	size := len("<xml></xml>")
+	for k, v := range p {
+		keys = append(keys, k)
+		size += 2*len(k) + len(v) + len("<></><![CDATA[]]>")
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, "<xml>"...)
+	for _, k := range keys {
+		b = appendField(b, k, p[k])
+	}
+	return append(b, "</xml>"...)
+}
+
+func appendField(b []byte, k, v string) []byte {
+	b = append(b, '<')
+	b = append(b, k...)
+	b = append(b, '>')
+	if isDigits(v) {
+		b = append(b, v...)
+	} else {
+		b = append(b, "<![CDATA["...)
+		b = append(b, strings.ReplaceAll(v, "]]>", "]]]]><![CDATA[>")...)
+		b = append(b, "]]>"...)
+	}
+	b = append(b, "</"...)
+	b = append(b, k...)
+	return append(b, '>')
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
