@@ -2,11 +2,185 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"wxcheckout/checkout"
+	"wxcheckout/config"
+	"wxcheckout/handlers"
+	"wxcheckout/models"
+	"wxcheckout/store"
+	"wxcheckout/wxpay"
+	"wxcheckout/wxpay/wxpaysim"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	fmt.Fprint(stdout, usage)
+	if len(args) > 0 {
+		return fmt.Errorf("serve takes no arguments; configure it with environment variables\n%s", usage)
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	a, err := newApp(cfg, slog.New(slog.NewTextHandler(stdout, nil)))
+	if err != nil {
+		return err
+	}
+	return a.run(ctx)
+}
+
+// app is the running shop. The end-to-end tests build it exactly as main does.
+type app struct {
+	cfg   config.Config
+	log   *slog.Logger
+	ln    net.Listener
+	store *store.Store
+	sim   *wxpaysim.Server // the built-in simulator; nil otherwise
+	svc   *checkout.Service
+	srv   *http.Server
+}
+
+// newApp listens first, so that ADDR=:0 works and the notify URL carries the
+// real port, then opens the database and wires everything.
+func newApp(cfg config.Config, log *slog.Logger) (a *app, err error) {
+	a = &app{cfg: cfg, log: log}
+	if a.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return nil, fmt.Errorf("ADDR %s: %w", cfg.Addr, err)
+	}
+	a.cfg.SetListenAddr(a.ln.Addr())
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+	if a.store, err = store.Open(cfg.DatabasePath); err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if err = a.store.SeedProducts(context.Background(), demoProducts); err != nil {
+		return nil, err
+	}
+	wx, scanURL, err := a.weChat()
+	if err != nil {
+		return nil, err
+	}
+	a.svc = checkout.New(checkout.Deps{Store: a.store, WeChat: wx, Logger: log, Settings: checkout.Settings{
+		OrderTTL: a.cfg.OrderTTL, NotifyURL: a.cfg.NotifyEndpoint(), ServerIP: serverIP(a.cfg.Simulator),
+	}})
+	opts := handlers.Options{ScanURL: scanURL, SecureCookies: a.cfg.SecureCookies()}
+	if a.sim != nil {
+		opts.Simulator = a.sim
+	}
+	h, err := handlers.New(a.svc, opts, log)
+	if err != nil {
+		return nil, err
+	}
+	a.srv = &http.Server{
+		Handler:           h.Routes(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       90 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return a, nil
+}
+
+// weChat builds the WeChat Pay client: the real API, a simulator at
+// WXPAY_API_BASE, or the built-in simulator mounted at /sim and reached over
+// loopback like any other WeChat Pay host.
+func (a *app) weChat() (*wxpay.Client, string, error) {
+	base, scanURL := a.cfg.APIBase, ""
+	if a.cfg.Simulator {
+		if base == "" {
+			a.sim = wxpaysim.New(wxpaysim.Options{AppID: a.cfg.AppID, MchID: a.cfg.MchID, APIKey: a.cfg.APIKey,
+				BasePath: "/sim", Logger: a.log.With("component", "wxpaysim")})
+			base, scanURL = loopbackURL(a.ln.Addr())+"/sim", "/sim/scan"
+		} else {
+			scanURL = base + "/scan"
+		}
+	}
+	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: a.cfg.AppID, MchID: a.cfg.MchID, APIKey: a.cfg.APIKey,
+		SignType: a.cfg.SignType, HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	return c, scanURL, err
+}
+
+// run serves until ctx ends, then lets in-flight requests finish and closes
+// the database cleanly.
+func (a *app) run(ctx context.Context) error {
+	mode := "real WeChat Pay at " + a.cfg.APIBase
+	if a.cfg.Simulator {
+		mode = "WeChat Pay simulator (no merchant account needed; pay with the 「模拟扫码」 link on the payment page)"
+	}
+	a.log.Info("wxcheckout is ready", "open", a.cfg.PublicURL+"/", "mode", mode, "database", a.cfg.DatabasePath,
+		"notify_url", a.cfg.NotifyEndpoint())
+	errc := make(chan error, 1)
+	go func() { errc <- a.srv.Serve(a.ln) }()
+	select {
+	case err := <-errc:
+		a.close()
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := a.srv.Shutdown(sctx)
+	a.close()
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
 	return nil
+}
+
+func (a *app) close() {
+	if a.sim != nil {
+		a.sim.Close()
+	}
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Error("close database", "err", err)
+		}
+	}
+	if a.ln != nil {
+		a.ln.Close()
+	}
+}
+
+// URL is the app's base URL on loopback.
+func (a *app) URL() string { return loopbackURL(a.ln.Addr()) }
+
+func loopbackURL(addr net.Addr) string {
+	port := 0
+	if t, ok := addr.(*net.TCPAddr); ok {
+		port = t.Port
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// serverIP is spbill_create_ip: for Native payments, the merchant server's
+// own IP. The first global unicast IPv4 address stands for it.
+func serverIP(simulator bool) string {
+	if !simulator {
+		if addrs, err := net.InterfaceAddrs(); err == nil {
+			for _, a := range addrs {
+				if ipn, ok := a.(*net.IPNet); ok && ipn.IP.IsGlobalUnicast() && ipn.IP.To4() != nil {
+					return ipn.IP.String()
+				}
+			}
+		}
+	}
+	return "127.0.0.1"
+}
+
+var demoProducts = []models.Product{
+	{SKU: "COFFEE-250", Name: "云南小粒咖啡豆 250g", NameEN: "Yunnan coffee beans, 250 g", Description: "中度烘焙 · Medium roast", Price: 5800, Active: true},
+	{SKU: "TEA-LONGJING", Name: "西湖龙井 100g", NameEN: "West Lake Longjing tea, 100 g", Description: "明前特级 · Pre-Qingming", Price: 12800, Active: true},
+	{SKU: "MUG", Name: "白瓷马克杯", NameEN: "White porcelain mug", Description: "350 ml", Price: 3990, Active: true},
+	{SKU: "PENNY", Name: "一分钱测试商品", NameEN: "One-fen test item", Description: "用于测试支付 · for payment tests", Price: 1, Active: true},
 }

@@ -1,0 +1,149 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"wxcheckout/models"
+	"wxcheckout/store"
+	"wxcheckout/wxpay"
+)
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// PlaceRequest is what the shopper chose. The amount is never part of it:
+// it comes from the product's price in the database.
+type PlaceRequest struct {
+	SKU      string
+	Quantity int
+	ClientIP string
+}
+
+// PlaceOrder creates an order, calls unifiedorder and returns the order with
+// its code_url. On failure the order is kept as FAILED with the reason.
+func (s *Service) PlaceOrder(ctx context.Context, r PlaceRequest) (*models.Order, error) {
+	if r.Quantity < 1 || r.Quantity > s.set.MaxQty {
+		return nil, newError(KindInvalid, fmt.Sprintf("数量须在 1 到 %d 之间 / quantity must be 1 to %d", s.set.MaxQty, s.set.MaxQty), nil)
+	}
+	p, err := s.store.ProductBySKU(ctx, r.SKU)
+	if err != nil {
+		return nil, lookupError(err, "商品不存在 / no such product")
+	}
+	o, err := s.newOrder(p, r)
+	if err != nil {
+		return nil, newError(KindInternal, "internal error", err)
+	}
+	created := &models.OrderEvent{Kind: models.EventCreated, OK: true, Actor: "shopper",
+		Summary: fmt.Sprintf("%s × %d = ¥%s, expires %s", p.SKU, o.Quantity, o.TotalFee.Yuan(), wxpay.FormatTime(o.ExpiresAt))}
+	if err := s.store.CreateOrder(ctx, o, created); err != nil {
+		return nil, newError(KindInternal, "internal error", err)
+	}
+	return s.prepay(ctx, o, "shopper")
+}
+
+func (s *Service) newOrder(p *models.Product, r PlaceRequest) (*models.Order, error) {
+	// WeChat times have one-second resolution; truncating keeps the stored
+	// times identical to what was sent, so a re-entry sends the same fields.
+	now := s.now().Truncate(time.Second)
+	no, err := wxpay.NewOutTradeNo(s.now(), s.rand)
+	if err != nil {
+		return nil, err
+	}
+	token, err := s.newToken()
+	if err != nil {
+		return nil, err
+	}
+	return &models.Order{
+		OutTradeNo: no, Token: token, ProductID: p.ID, SKU: p.SKU, Body: p.Name,
+		Quantity: r.Quantity, UnitPrice: p.Price, TotalFee: p.Price * models.Money(r.Quantity),
+		Status: models.StatusNotPay, Prepay: models.PrepayPending, ClientIP: r.ClientIP,
+		TimeStart: now, ExpiresAt: now.Add(s.set.OrderTTL), NextQueryAt: now.Add(firstQueryAfter), CreatedAt: s.now(),
+	}, nil
+}
+
+// unifiedOrderRequest is built only from stored fields, so that a retry or a
+// recovery after a crash re-enters with exactly the fields first sent.
+func (s *Service) unifiedOrderRequest(o *models.Order) *wxpay.UnifiedOrderRequest {
+	return &wxpay.UnifiedOrderRequest{
+		Body: o.Body, OutTradeNo: o.OutTradeNo, TotalFee: int64(o.TotalFee),
+		SpbillCreateIP: s.set.ServerIP, NotifyURL: s.set.NotifyURL, ProductID: o.SKU,
+		TimeStart: o.TimeStart, TimeExpire: o.ExpiresAt,
+	}
+}
+
+// prepay calls unifiedorder for a pending order, retrying once with identical
+// fields when the outcome is unknown or WeChat answers SYSTEMERROR.
+func (s *Service) prepay(ctx context.Context, o *models.Order, actor string) (*models.Order, error) {
+	req := s.unifiedOrderRequest(o)
+	var resp *wxpay.UnifiedOrderResponse
+	var err error
+	for attempt := 1; attempt <= 2; attempt++ {
+		resp, err = s.wx.UnifiedOrder(ctx, req)
+		s.recordCall(ctx, o, models.EventUnifiedOrder, err, wxExchange(resp, err), actor, attempt)
+		if err == nil || !wxpay.IsRetryable(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	if err == nil {
+		o, _, uerr := s.store.UpdateOrder(ctx, o.OutTradeNo, []models.OrderStatus{models.StatusNotPay},
+			func(*models.Order) (map[string]any, *models.OrderEvent) {
+				return map[string]any{"code_url": resp.CodeURL, "prepay_id": resp.PrepayID, "prepay": models.PrepayDone}, nil
+			})
+		if uerr != nil {
+			return nil, newError(KindInternal, "internal error", uerr)
+		}
+		return o, nil
+	}
+	if wxpay.IsOrderPaid(err) {
+		// Only possible on re-entry: the shopper paid before we heard back.
+		if qerr := s.Sync(ctx, o.OutTradeNo, actor); qerr != nil {
+			return nil, qerr
+		}
+		return s.store.OrderByOutTradeNo(ctx, o.OutTradeNo)
+	}
+	reason := "unifiedorder: " + err.Error()
+	if _, _, ferr := s.fail(ctx, o.OutTradeNo, reason, actor); ferr != nil {
+		s.log.Error("mark order failed", "out_trade_no", o.OutTradeNo, "err", ferr)
+	}
+	if wxpay.IsTransport(err) {
+		return nil, newError(KindUpstream, "暂时无法连接微信支付，请稍后重试 / WeChat Pay is unreachable, please try again", err)
+	}
+	return nil, newError(KindUpstream, "微信支付拒绝了下单请求 / WeChat Pay refused the order: "+wxErrorText(err), err)
+}
+
+// fail marks an order whose prepay never succeeded as FAILED.
+func (s *Service) fail(ctx context.Context, no, reason, actor string) (*models.Order, bool, error) {
+	return s.store.UpdateOrder(ctx, no, []models.OrderStatus{models.StatusNotPay},
+		func(cur *models.Order) (map[string]any, *models.OrderEvent) {
+			return map[string]any{"status": models.StatusFailed, "prepay": models.PrepayFailed, "fail_reason": reason},
+				&models.OrderEvent{Kind: models.EventStatus, OK: false, Actor: actor,
+					Summary: fmt.Sprintf("%s → %s: %s", cur.Status, models.StatusFailed, reason)}
+		})
+}
+
+// wxErrorText is what WeChat said, fit to show: never the internal cause.
+func wxErrorText(err error) string {
+	var we *wxpay.Error
+	if errors.As(err, &we) {
+		if we.ErrCode != "" {
+			return we.ErrCode + " " + we.ErrCodeDes
+		}
+		return we.ReturnMsg
+	}
+	return "unknown"
+}
+
+// Renew replaces an expired, closed or failed order with a fresh one for the
+// same product and quantity: a new out_trade_no and a new QR.
+func (s *Service) Renew(ctx context.Context, token, clientIP string) (*models.Order, error) {
+	old, err := s.OrderByToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	if !old.Expired(s.now()) {
+		return nil, newError(KindConflict, "订单仍可支付 / this order can still be paid", nil)
+	}
+	return s.PlaceOrder(ctx, PlaceRequest{SKU: old.SKU, Quantity: old.Quantity, ClientIP: clientIP})
+}

@@ -1,0 +1,130 @@
+// Package checkout is the shop's business: placing an order with WeChat Pay,
+// confirming a payment (one path, whether a notification or a query reports
+// it), closing and expiring orders, and publishing status changes.
+package checkout
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"time"
+
+	"wxcheckout/models"
+	"wxcheckout/store"
+	"wxcheckout/wxpay"
+)
+
+// WeChat is what the checkout needs of WeChat Pay; *wxpay.Client has it.
+type WeChat interface {
+	UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest) (*wxpay.UnifiedOrderResponse, error)
+	OrderQuery(ctx context.Context, outTradeNo string) (*wxpay.OrderQueryResponse, error)
+	CloseOrder(ctx context.Context, outTradeNo string) (*wxpay.CloseOrderResponse, error)
+	ParseNotification(body []byte) (*wxpay.Notification, error)
+}
+
+// Settings are the checkout's knobs.
+type Settings struct {
+	OrderTTL  time.Duration // how long a QR stays payable
+	NotifyURL string
+	ServerIP  string // spbill_create_ip: for Native, the merchant server's IP
+	MaxQty    int    // the most items in one order
+}
+
+// Deps are the service's collaborators; Now and Rand default to the real ones.
+type Deps struct {
+	Store    *store.Store
+	WeChat   WeChat
+	Broker   *Broker
+	Settings Settings
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Rand     io.Reader
+}
+
+// Service is the checkout.
+type Service struct {
+	store  *store.Store
+	wx     WeChat
+	broker *Broker
+	set    Settings
+	log    *slog.Logger
+	now    func() time.Time
+	rand   io.Reader
+}
+
+// New builds the service.
+func New(d Deps) *Service {
+	s := &Service{store: d.Store, wx: d.WeChat, broker: d.Broker, set: d.Settings, log: d.Logger, now: d.Now, rand: d.Rand}
+	if s.broker == nil {
+		s.broker = NewBroker()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.set.MaxQty == 0 {
+		s.set.MaxQty = 99
+	}
+	return s
+}
+
+// Broker is where status changes are published.
+func (s *Service) Broker() *Broker { return s.broker }
+
+// Products lists what the shop sells.
+func (s *Service) Products(ctx context.Context) ([]models.Product, error) {
+	return s.store.Products(ctx)
+}
+
+// Ping reports whether the database answers.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// OrderByToken finds an order by its public token.
+func (s *Service) OrderByToken(ctx context.Context, token string) (*models.Order, error) {
+	o, err := s.store.OrderByToken(ctx, token)
+	return o, lookupError(err, "订单不存在 / order not found")
+}
+
+// OrderByOutTradeNo finds an order by out_trade_no.
+func (s *Service) OrderByOutTradeNo(ctx context.Context, no string) (*models.Order, error) {
+	o, err := s.store.OrderByOutTradeNo(ctx, no)
+	return o, lookupError(err, "订单不存在 / order not found")
+}
+
+// Events returns an order's timeline.
+func (s *Service) Events(ctx context.Context, o *models.Order) ([]models.OrderEvent, error) {
+	return s.store.Events(ctx, o.ID)
+}
+
+func lookupError(err error, public string) error {
+	switch {
+	case err == nil:
+		return nil
+	case isNotFound(err):
+		return newError(KindNotFound, public, err)
+	}
+	return newError(KindInternal, "internal error", err)
+}
+
+func (s *Service) newToken() (string, error) {
+	b := make([]byte, 16) // 128 bits: the payment page's only protection
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func exchangeEvent(kind string, x *wxpay.Exchange, ok bool, summary, actor string) *models.OrderEvent {
+	ev := &models.OrderEvent{Kind: kind, OK: ok, Summary: summary, Actor: actor}
+	if x != nil {
+		ev.Request, ev.Response = string(x.Request), string(x.Response)
+	}
+	return ev
+}

@@ -1,0 +1,59 @@
+// Package handlers is the web side: the one route table, one file per page
+// or endpoint, server-rendered templates, and the mapping of errors to HTTP.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"wxcheckout/checkout"
+	"wxcheckout/models"
+)
+
+// Checkout is what the handlers need of the business.
+type Checkout interface {
+	Products(ctx context.Context) ([]models.Product, error)
+	PlaceOrder(ctx context.Context, r checkout.PlaceRequest) (*models.Order, error)
+	Renew(ctx context.Context, token, clientIP string) (*models.Order, error)
+	OrderByToken(ctx context.Context, token string) (*models.Order, error)
+	HandleNotification(ctx context.Context, body []byte) error
+	Ping(ctx context.Context) error
+}
+
+// Options configure the web side.
+type Options struct {
+	// Simulator is the built-in WeChat Pay simulator, mounted at /sim; nil in real mode.
+	Simulator http.Handler
+	// ScanURL is where the "simulate scan" link points (the simulator's
+	// phone page, before ?code_url=); "" hides the link.
+	ScanURL       string
+	SecureCookies bool
+	Now           func() time.Time
+}
+
+// Handler serves every route.
+type Handler struct {
+	svc   Checkout
+	opt   Options
+	log   *slog.Logger
+	pages *pages
+	qr    *qrCache
+}
+
+// New builds the handler; templates that do not parse are an error here,
+// at start-up, not on a shopper's request.
+func New(svc Checkout, opt Options, log *slog.Logger) (*Handler, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{svc: svc, opt: opt, log: log, pages: p, qr: newQRCache(4096)}, nil
+}

@@ -1,0 +1,43 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"wxcheckout/checkout"
+	"wxcheckout/wxpay"
+)
+
+// notify is WeChat Pay's notification endpoint. It answers within WeChat's
+// 5 s with exactly the SUCCESS XML for a payment applied or a duplicate, and
+// FAIL XML with a reason otherwise: 4xx for a refusal, 5xx only when the app
+// itself failed, so that WeChat sends it again.
+func (h *Handler) notify(c *gin.Context) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, wxpay.MaxBodySize))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			h.log.Warn("notification refused", "reason", "body too large", "request_id", c.GetString(requestIDKey))
+			xmlReply(c, http.StatusRequestEntityTooLarge, wxpay.FailReply("body too large"))
+			return
+		}
+		xmlReply(c, http.StatusBadRequest, wxpay.FailReply("unreadable body"))
+		return
+	}
+	if err := h.svc.HandleNotification(c.Request.Context(), body); err != nil {
+		status := httpStatus(err)
+		if checkout.KindOf(err) == checkout.KindInternal {
+			h.log.Error("notification failed", "err", err, "request_id", c.GetString(requestIDKey))
+		}
+		xmlReply(c, status, wxpay.FailReply(checkout.PublicMessage(err)))
+		return
+	}
+	xmlReply(c, http.StatusOK, wxpay.SuccessReply)
+}
+
+func xmlReply(c *gin.Context, status int, body []byte) {
+	c.Data(status, "text/xml; charset=utf-8", body)
+}

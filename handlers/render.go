@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"wxcheckout/templates"
+)
+
+// pages holds one template set per page (layout + page), parsed once.
+type pages struct {
+	byName map[string]*template.Template
+}
+
+func loadPages() (*pages, error) {
+	names, err := fs.Glob(templates.FS, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{byName: make(map[string]*template.Template)}
+	for _, n := range names {
+		if n == "layout.html" || strings.HasPrefix(n, "_") {
+			continue
+		}
+		t, err := template.New(n).ParseFS(templates.FS, "layout.html", "_*.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", n, err)
+		}
+		p.byName[strings.TrimSuffix(n, ".html")] = t
+	}
+	return p, nil
+}
+
+// view is what every page template receives.
+type view struct {
+	L     Lang
+	Title string
+	CSRF  string
+	Data  any
+}
+
+// render executes the page into a buffer first, so that a template error
+// sends a clean error page and never half a page.
+func (h *Handler) render(c *gin.Context, status int, page, title string, data any) {
+	t, ok := h.pages.byName[page]
+	if !ok {
+		h.log.Error("no such template", "page", page)
+		c.String(http.StatusInternalServerError, "internal error")
+		return
+	}
+	l := h.language(c)
+	v := view{L: l, Title: l.T(title), CSRF: c.GetString(csrfKey), Data: data}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		h.log.Error("render", "page", page, "err", err, "request_id", c.GetString(requestIDKey))
+		c.String(http.StatusInternalServerError, "internal error")
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}

@@ -1,0 +1,157 @@
+// Package testrig is the shared test rig: real SQLite in a temp dir, the
+// real simulator under httptest, the real checkout service and the
+// production route table with real templates, all on one controllable clock.
+package testrig
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"wxcheckout/checkout"
+	"wxcheckout/handlers"
+	"wxcheckout/models"
+	"wxcheckout/store"
+	"wxcheckout/wxpay"
+	"wxcheckout/wxpay/wxpaysim"
+)
+
+// Clock is a test clock that moves only when told.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock starts at a fixed instant.
+func NewClock() *Clock { return &Clock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// Rig is a running shop against a running simulator.
+type Rig struct {
+	Clock  *Clock
+	Store  *store.Store
+	Sim    *wxpaysim.Server
+	SimURL string
+	WeChat *wxpay.Client
+	Svc    *checkout.Service
+	App    *httptest.Server
+	Log    *slog.Logger
+}
+
+// Options adjust a rig.
+type Options struct {
+	SignType    wxpay.SignType
+	RealClock   bool // use time.Now instead of the test clock
+	MinCloseAge time.Duration
+	Speedup     float64
+}
+
+// Products are the rig's catalogue.
+var Products = []models.Product{
+	{SKU: "COFFEE", Name: "咖啡豆", NameEN: "Coffee beans", Price: 5800, Active: true},
+	{SKU: "PENNY", Name: "一分钱商品", NameEN: "One fen", Price: 1, Active: true},
+}
+
+// MustOpenStore opens real SQLite in a temp dir, closed at cleanup.
+func MustOpenStore(tb testing.TB) *store.Store {
+	tb.Helper()
+	s, err := store.Open(filepath.Join(tb.TempDir(), "test.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if err := s.SeedProducts(context.Background(), Products); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// New starts a rig.
+func New(tb testing.TB, opt Options) *Rig {
+	tb.Helper()
+	r := &Rig{Clock: NewClock(), Store: MustOpenStore(tb)}
+	now := r.Clock.Now
+	if opt.RealClock {
+		now = time.Now
+	}
+	r.Log = slog.New(slog.DiscardHandler)
+	if os.Getenv("TESTRIG_LOG") != "" {
+		r.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	r.Sim = wxpaysim.New(wxpaysim.Options{Now: now, MinCloseAge: opt.MinCloseAge, Speedup: opt.Speedup, Logger: r.Log})
+	sim := httptest.NewServer(r.Sim)
+	r.SimURL = sim.URL
+	var h http.Handler = http.NotFoundHandler()
+	r.App = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { h.ServeHTTP(w, req) }))
+	tb.Cleanup(func() { r.App.Close(); r.Sim.Close(); sim.Close() })
+	st := opt.SignType
+	if st == "" {
+		st = wxpay.SignHMACSHA256
+	}
+	var err error
+	r.WeChat, err = wxpay.NewClient(wxpay.Config{BaseURL: sim.URL, AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID,
+		APIKey: wxpaysim.DemoAPIKey, SignType: st, Now: now, HTTPClient: &http.Client{Timeout: 2 * time.Second}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: r.WeChat, Logger: r.Log, Now: now,
+		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: r.App.URL + "/wxpay/notify", ServerIP: "127.0.0.1"}})
+	hd, err := handlers.New(r.Svc, handlers.Options{Simulator: r.Sim, ScanURL: "/sim/scan", Now: now}, r.Log)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h = hd.Routes()
+	return r
+}
+
+// Browser is an HTTP client with cookies that does not follow redirects.
+func (r *Rig) Browser(tb testing.TB) *http.Client {
+	tb.Helper()
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// PlaceOrder places an order through the service.
+func (r *Rig) PlaceOrder(tb testing.TB, sku string, qty int) *models.Order {
+	tb.Helper()
+	o, err := r.Svc.PlaceOrder(context.Background(), checkout.PlaceRequest{SKU: sku, Quantity: qty, ClientIP: "127.0.0.1"})
+	if err != nil {
+		tb.Fatalf("place order: %v", err)
+	}
+	return o
+}
+
+// Order reloads an order.
+func (r *Rig) Order(tb testing.TB, no string) *models.Order {
+	tb.Helper()
+	o, err := r.Store.OrderByOutTradeNo(context.Background(), no)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return o
+}
+
+// ReadAll reads and closes a response body.
+func ReadAll(tb testing.TB, resp *http.Response) string {
+	tb.Helper()
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}

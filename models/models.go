@@ -1,0 +1,142 @@
+// Package models holds the shop's domain types and the rules of their state.
+// It imports only the standard library; gorm reads the struct tags.
+package models
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Money is an amount in fen (1/100 yuan). Money is never a float.
+type Money int64
+
+// Yuan renders the amount as yuan with two decimals, e.g. 1234 → "12.34".
+func (m Money) Yuan() string {
+	sign := ""
+	if m < 0 {
+		sign, m = "-", -m
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, m/100, m%100)
+}
+
+// Product is something the shop sells.
+type Product struct {
+	ID          uint   `gorm:"primaryKey"`
+	SKU         string `gorm:"size:32;uniqueIndex;not null"`
+	Name        string `gorm:"size:127;not null"` // Chinese name, sent as the order body
+	NameEN      string `gorm:"size:127"`
+	Description string
+	Price       Money `gorm:"not null"`
+	Active      bool  `gorm:"not null;default:true"`
+	CreatedAt   time.Time
+}
+
+// OrderStatus is what the outside sees of an order.
+type OrderStatus string
+
+const (
+	StatusNotPay OrderStatus = "NOTPAY"
+	StatusPaid   OrderStatus = "PAID"
+	StatusClosed OrderStatus = "CLOSED"
+	StatusFailed OrderStatus = "FAILED"
+)
+
+// Prepay is how far the order's unifiedorder call got. Pending survives a
+// crash between creating the order and hearing WeChat's answer, so that
+// recovery can re-enter the call with identical fields.
+type Prepay string
+
+const (
+	PrepayPending Prepay = "pending"
+	PrepayDone    Prepay = "done"
+	PrepayFailed  Prepay = "failed"
+)
+
+// Flags an admin must notice.
+const (
+	FlagPaidAfterClose = "paid_after_close"
+)
+
+// Order is one checkout and, at most once, one payment.
+type Order struct {
+	ID            uint        `gorm:"primaryKey"`
+	OutTradeNo    string      `gorm:"size:32;uniqueIndex;not null"`
+	Token         string      `gorm:"size:64;uniqueIndex;not null"`
+	ProductID     uint        `gorm:"not null;index"`
+	Product       Product     `gorm:"constraint:OnDelete:RESTRICT"`
+	SKU           string      `gorm:"size:32;not null"`
+	Body          string      `gorm:"size:127;not null"`
+	Quantity      int         `gorm:"not null"`
+	UnitPrice     Money       `gorm:"not null"`
+	TotalFee      Money       `gorm:"not null"`
+	Status        OrderStatus `gorm:"size:16;not null;index:idx_orders_status_next"`
+	Prepay        Prepay      `gorm:"size:16;not null"`
+	FailReason    string
+	CodeURL       string
+	PrepayID      string `gorm:"size:64"`
+	ClientIP      string `gorm:"size:64"`
+	TimeStart     time.Time
+	ExpiresAt     time.Time `gorm:"not null"`
+	NextQueryAt   time.Time `gorm:"index:idx_orders_status_next"`
+	Queries       int       `gorm:"not null;default:0"`
+	TransactionID string    `gorm:"size:32;index"`
+	PaidAt        *time.Time
+	OpenID        string `gorm:"size:128"`
+	BankType      string `gorm:"size:32"`
+	ClosedAt      *time.Time
+	Flags         string
+	CreatedAt     time.Time `gorm:"index"`
+	UpdatedAt     time.Time
+}
+
+// Expired reports whether the QR can no longer be paid: the order's TTL has
+// passed while it is still unpaid, or it is closed or failed.
+func (o *Order) Expired(now time.Time) bool {
+	switch o.Status {
+	case StatusPaid:
+		return false
+	case StatusNotPay:
+		return !now.Before(o.ExpiresAt)
+	}
+	return true
+}
+
+// HasFlag reports whether the order carries flag.
+func (o *Order) HasFlag(flag string) bool {
+	for _, f := range strings.Split(o.Flags, ",") {
+		if f == flag {
+			return true
+		}
+	}
+	return false
+}
+
+// Event kinds in an order's timeline.
+const (
+	EventCreated      = "created"
+	EventUnifiedOrder = "unifiedorder"
+	EventNotify       = "notify"
+	EventQuery        = "orderquery"
+	EventClose        = "closeorder"
+	EventStatus       = "status"
+	EventAdmin        = "admin"
+)
+
+// OrderEvent is one entry in an order's timeline: a call to WeChat with its
+// request and reply, a notification with its verification result and our
+// reply, or a change of state. Raw holds XML as sent or received; it never
+// contains the API key (WeChat messages carry only the sign).
+type OrderEvent struct {
+	ID         uint   `gorm:"primaryKey"`
+	OrderID    *uint  `gorm:"index"` // nil for a notification about an unknown order
+	Order      *Order `gorm:"constraint:OnDelete:CASCADE"`
+	OutTradeNo string `gorm:"size:64;index"`
+	Kind       string `gorm:"size:32;not null"`
+	OK         bool   `gorm:"not null"`
+	Summary    string `gorm:"not null"`
+	Request    string
+	Response   string
+	Actor      string `gorm:"size:64"` // wechat, shopper, reconciler, admin:<session>
+	CreatedAt  time.Time
+}

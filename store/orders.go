@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"wxcheckout/models"
+)
+
+// CreateOrder inserts a new order with its first event.
+func (s *Store) CreateOrder(ctx context.Context, o *models.Order, ev *models.OrderEvent) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Omit("Product").Create(o).Error; err != nil {
+			return fmt.Errorf("create order %s: %w", o.OutTradeNo, err)
+		}
+		return addEvent(tx, o, ev)
+	})
+}
+
+func addEvent(tx *gorm.DB, o *models.Order, ev *models.OrderEvent) error {
+	if ev == nil {
+		return nil
+	}
+	if o != nil {
+		ev.OrderID, ev.OutTradeNo = &o.ID, o.OutTradeNo
+	}
+	if err := tx.Omit("Order").Create(ev).Error; err != nil {
+		return fmt.Errorf("add %s event for %s: %w", ev.Kind, ev.OutTradeNo, err)
+	}
+	return nil
+}
+
+// AddEvent appends an event; o may be nil for a message about an unknown order.
+func (s *Store) AddEvent(ctx context.Context, o *models.Order, ev *models.OrderEvent) error {
+	return addEvent(s.db.WithContext(ctx), o, ev)
+}
+
+// OrderByToken finds an order by its public token.
+func (s *Store) OrderByToken(ctx context.Context, token string) (*models.Order, error) {
+	var o models.Order
+	if err := s.db.WithContext(ctx).Where("token = ?", token).First(&o).Error; err != nil {
+		return nil, notFound(err, "order by token")
+	}
+	return &o, nil
+}
+
+// OrderByOutTradeNo finds an order by out_trade_no.
+func (s *Store) OrderByOutTradeNo(ctx context.Context, no string) (*models.Order, error) {
+	var o models.Order
+	if err := s.db.WithContext(ctx).Where("out_trade_no = ?", no).First(&o).Error; err != nil {
+		return nil, notFound(err, "order "+no)
+	}
+	return &o, nil
+}
+
+// Events returns an order's timeline, oldest first.
+func (s *Store) Events(ctx context.Context, orderID uint) ([]models.OrderEvent, error) {
+	var evs []models.OrderEvent
+	if err := s.db.WithContext(ctx).Where("order_id = ?", orderID).Order("id").Find(&evs).Error; err != nil {
+		return nil, fmt.Errorf("events of order %d: %w", orderID, err)
+	}
+	return evs, nil
+}
+
+// Change decides, from the order as it is inside the write transaction,
+// which columns to set and which event to record.
+type Change func(cur *models.Order) (set map[string]any, ev *models.OrderEvent)
+
+// UpdateOrder changes one order only if its status is one of from, writing
+// the event in the same transaction, and returns the order as it is after.
+// Applied reports whether it changed. The transaction holds SQLite's write
+// lock from BEGIN (_txlock=immediate) and the UPDATE repeats the status
+// guard, so of N racing transitions exactly one applies.
+func (s *Store) UpdateOrder(ctx context.Context, no string, from []models.OrderStatus, change Change) (o *models.Order, applied bool, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var cur models.Order
+		if err := tx.Where("out_trade_no = ?", no).First(&cur).Error; err != nil {
+			return notFound(err, "order "+no)
+		}
+		o = &cur
+		if !slices.Contains(from, cur.Status) {
+			return nil
+		}
+		set, ev := change(&cur)
+		set["updated_at"] = time.Now().UTC()
+		res := tx.Model(&models.Order{}).Where("id = ? AND status = ?", cur.ID, cur.Status).Updates(set)
+		if res.Error != nil {
+			return fmt.Errorf("update order %s: %w", no, res.Error)
+		}
+		if applied = res.RowsAffected == 1; !applied {
+			return nil
+		}
+		if err := tx.First(&cur, cur.ID).Error; err != nil {
+			return fmt.Errorf("reload order %s: %w", no, err)
+		}
+		return addEvent(tx, &cur, ev)
+	})
+	return o, applied, err
+}
+
+// DueOrders returns unpaid orders whose next query time has come, oldest due first.
+func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]models.Order, error) {
+	var os []models.Order
+	err := s.db.WithContext(ctx).
+		Where("status = ? AND next_query_at <= ?", models.StatusNotPay, now.UTC()).
+		Order("next_query_at").Limit(limit).Find(&os).Error
+	if err != nil {
+		return nil, fmt.Errorf("due orders: %w", err)
+	}
+	return os, nil
+}

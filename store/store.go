@@ -1,0 +1,125 @@
+// Package store keeps products, orders and their timelines in SQLite through
+// gorm. Every gorm call in the project lives here, and gorm's errors do not
+// leave it: callers see ErrNotFound or a wrapped error.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"wxcheckout/models"
+)
+
+// ErrNotFound is returned when a row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is the database.
+type Store struct {
+	db *gorm.DB
+}
+
+// Open opens (creating if needed) the SQLite database at path and migrates it.
+//
+// The DSN settings matter for money:
+//   - WAL lets status polls read while a payment commits.
+//   - synchronous=FULL makes each committed payment durable across power
+//     loss, not just a process crash; NORMAL in WAL mode could lose the last
+//     commits on power failure, and a lost PAID is a lost payment.
+//   - busy_timeout makes a writer wait for the lock instead of failing with
+//     SQLITE_BUSY, and _txlock=immediate takes the write lock at BEGIN, so
+//     two transactions never deadlock upgrading read locks.
+//   - foreign_keys on keeps events tied to existing orders.
+func Open(path string) (*Store, error) {
+	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate", path)
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:                 logger.Default.LogMode(logger.Silent),
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetMaxIdleConns(8)
+	s := &Store{db: db}
+	if err := s.migrate(); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrate brings the schema up to date; AutoMigrate only adds tables,
+// columns and indexes, so existing data is kept.
+func (s *Store) migrate() error {
+	if err := s.db.AutoMigrate(&models.Product{}, &models.Order{}, &models.OrderEvent{}); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	return s.db.WithContext(ctx).Raw("SELECT 1").Scan(&n).Error
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// SeedProducts inserts products when the shop has none yet.
+func (s *Store) SeedProducts(ctx context.Context, products []models.Product) error {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&models.Product{}).Count(&n).Error; err != nil {
+		return fmt.Errorf("count products: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if err := s.db.WithContext(ctx).Create(&products).Error; err != nil {
+		return fmt.Errorf("seed products: %w", err)
+	}
+	return nil
+}
+
+// Products lists the products on sale.
+func (s *Store) Products(ctx context.Context) ([]models.Product, error) {
+	var ps []models.Product
+	if err := s.db.WithContext(ctx).Where("active = ?", true).Order("id").Find(&ps).Error; err != nil {
+		return nil, fmt.Errorf("list products: %w", err)
+	}
+	return ps, nil
+}
+
+// ProductBySKU finds a product on sale.
+func (s *Store) ProductBySKU(ctx context.Context, sku string) (*models.Product, error) {
+	var p models.Product
+	err := s.db.WithContext(ctx).Where("sku = ? AND active = ?", sku, true).First(&p).Error
+	if err != nil {
+		return nil, notFound(err, "product "+sku)
+	}
+	return &p, nil
+}
