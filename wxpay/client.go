@@ -94,8 +94,13 @@ func (c *Client) call(ctx context.Context, op, path string, p Params) (Params, *
 	if err != nil {
 		return nil, x, &TransportError{Op: op, Err: err, Exchange: x}
 	}
-	if rc := reply["return_code"]; rc != "SUCCESS" {
+	switch rc := reply["return_code"]; rc {
+	case "SUCCESS":
+	case "FAIL":
 		return nil, x, &Error{Op: op, ReturnCode: rc, ReturnMsg: reply["return_msg"], Exchange: x}
+	default:
+		// Not WeChat's answer (a proxy page, a half-read reply): the outcome is unknown.
+		return nil, x, &TransportError{Op: op, Err: fmt.Errorf("reply with return_code %q", rc), Exchange: x}
 	}
 	if err := Verify(reply, c.cfg.APIKey); err != nil {
 		return nil, x, &TransportError{Op: op, Err: fmt.Errorf("reply: %w", err), Exchange: x}

@@ -152,14 +152,16 @@ func (c *Client) OrderQuery(ctx context.Context, outTradeNo string) (*OrderQuery
 	}
 	r := &OrderQueryResponse{
 		TradeState: reply["trade_state"], TradeStateDesc: reply["trade_state_desc"],
-		OutTradeNo: reply["out_trade_no"], TransactionID: reply["transaction_id"],
-		OpenID: reply["openid"], BankType: reply["bank_type"], Attach: reply["attach"],
+		OutTradeNo: reply["out_trade_no"], Attach: reply["attach"],
 		Fields: reply, Exchange: x,
 	}
 	if r.OutTradeNo != outTradeNo || r.TradeState == "" {
 		return nil, &TransportError{Op: "orderquery", Err: fmt.Errorf("reply for %q without trade_state", r.OutTradeNo), Exchange: x}
 	}
+	// Payment fields mean something only for a paid order; a caller must not
+	// find a transaction_id on a CLOSED or NOTPAY result.
 	if r.Paid() || r.TradeState == TradeRefund {
+		r.TransactionID, r.OpenID, r.BankType = reply["transaction_id"], reply["openid"], reply["bank_type"]
 		var ok bool
 		if r.TotalFee, ok = reply.Int64("total_fee"); !ok || r.TransactionID == "" {
 			return nil, &TransportError{Op: "orderquery", Err: fmt.Errorf("paid reply without total_fee or transaction_id"), Exchange: x}

@@ -6,6 +6,7 @@ package wxpay
 
 import (
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -15,10 +16,11 @@ import (
 type Params map[string]string
 
 // Int64 returns the named field as an integer, reporting whether it was
-// present and well formed.
+// present and well formed: decimal digits with an optional minus sign, as
+// WeChat writes amounts. strconv alone would also take "+100".
 func (p Params) Int64(name string) (int64, bool) {
-	v, ok := p[name]
-	if !ok || v == "" {
+	v := p[name]
+	if strings.HasPrefix(v, "+") {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(v, 10, 64)

@@ -7,7 +7,9 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -28,31 +30,38 @@ func ParseSignType(s string) (SignType, error) {
 	return "", fmt.Errorf("%w: unknown sign_type %q", ErrBadSign, s)
 }
 
+type signField struct{ name, value string }
+
 type signScratch struct {
-	keys []string
-	buf  []byte
+	buf    []byte
+	mac    hash.Hash // HMAC-SHA256 keyed with macKey, reused across calls
+	macKey string
+	sum    []byte
 }
 
-// scratch keeps key slices and string buffers between calls: signing sits on
-// the notification hot path and should not allocate per field.
+// scratch keeps string buffers and a keyed HMAC between calls: signing sits
+// on the notification hot path and should not allocate per field or per call.
 var scratch = sync.Pool{New: func() any { return &signScratch{buf: make([]byte, 0, 1024)} }}
 
 // signInput writes the string to sign into s.buf: every non-empty field but
 // sign, sorted by name in byte order, as k=v joined by &, raw values, then
 // &key=<api key>.
 func signInput(s *signScratch, p Params, key string) {
-	s.keys = s.keys[:0]
+	// The fields are sorted on the stack: a heap slice of strings would pay a
+	// GC write barrier on every swap while a collection is running.
+	var onStack [40]signField
+	fields := onStack[:0]
 	for k, v := range p {
 		if k != "sign" && v != "" {
-			s.keys = append(s.keys, k)
+			fields = append(fields, signField{k, v})
 		}
 	}
-	slices.Sort(s.keys)
+	slices.SortFunc(fields, func(a, b signField) int { return strings.Compare(a.name, b.name) })
 	s.buf = s.buf[:0]
-	for _, k := range s.keys {
-		s.buf = append(s.buf, k...)
+	for _, f := range fields {
+		s.buf = append(s.buf, f.name...)
 		s.buf = append(s.buf, '=')
-		s.buf = append(s.buf, p[k]...)
+		s.buf = append(s.buf, f.value...)
 		s.buf = append(s.buf, '&')
 	}
 	s.buf = append(s.buf, "key="...)
@@ -64,17 +73,22 @@ func signInput(s *signScratch, p Params, key string) {
 func digest(dst *[64]byte, p Params, key string, t SignType) (int, error) {
 	s := scratch.Get().(*signScratch)
 	defer scratch.Put(s)
-	signInput(s, p, key)
 	var n int
 	switch t {
 	case SignMD5:
+		signInput(s, p, key)
 		sum := md5.Sum(s.buf)
 		n = hex.Encode(dst[:], sum[:])
 	case SignHMACSHA256:
-		m := hmac.New(sha256.New, []byte(key))
-		m.Write(s.buf)
-		var sum [sha256.Size]byte
-		n = hex.Encode(dst[:], m.Sum(sum[:0]))
+		signInput(s, p, key)
+		if s.mac == nil || s.macKey != key {
+			s.mac, s.macKey = hmac.New(sha256.New, []byte(key)), key
+		} else {
+			s.mac.Reset()
+		}
+		s.mac.Write(s.buf)
+		s.sum = s.mac.Sum(s.sum[:0])
+		n = hex.Encode(dst[:], s.sum)
 	default:
 		return 0, fmt.Errorf("%w: unknown sign_type %q", ErrBadSign, t)
 	}
