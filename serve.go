@@ -119,18 +119,24 @@ func (a *app) run(ctx context.Context) error {
 	}
 	a.log.Info("wxcheckout is ready", "open", a.cfg.PublicURL+"/", "mode", mode, "database", a.cfg.DatabasePath,
 		"notify_url", a.cfg.NotifyEndpoint())
+	rctx, stopReconciler := context.WithCancel(context.Background())
+	reconciled := make(chan struct{})
+	go func() { defer close(reconciled); a.svc.RunReconciler(rctx, checkout.ReconcilerOptions{}) }()
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
+	var err error
 	select {
-	case err := <-errc:
-		a.close()
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
+		a.log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = a.srv.Shutdown(sctx)
 	}
-	a.log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := a.srv.Shutdown(sctx)
+	// The reconciler stops before the database closes; its state is all in
+	// the database, so the next start resumes it.
+	stopReconciler()
+	<-reconciled
 	a.close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)

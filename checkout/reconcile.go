@@ -1,6 +1,164 @@
 package checkout
 
-import "time"
+import (
+	"context"
+	"sync"
+	"time"
 
-// The reconciler queries an unpaid order first this long after creation.
-const firstQueryAfter = 10 * time.Second
+	"wxcheckout/models"
+	"wxcheckout/wxpay"
+)
+
+// WeChat does not guarantee notifications, so the reconciler asks. For every
+// unpaid order it runs orderquery on a backoff until the order is paid or
+// expired; when the TTL has passed it queries once more and closes the order
+// at WeChat and locally. All its state (next_query_at, prepay) is in the
+// database, so after a restart — even kill -9 — it resumes where it was.
+const (
+	firstQueryAfter = 10 * time.Second // first query after creation: within 15 s of the QR being shown
+	minQueryGap     = 10 * time.Second // never more often than this per order
+	maxQueryGap     = 30 * time.Second // a missed notification is found within this (plus a tick)
+	prepayGrace     = time.Minute      // longer than a checkout's own unifiedorder attempts take
+)
+
+// queryGap is the wait after the n-th query (n from 1): every 10 s for the
+// first minute, then 20 s, then 30 s.
+func queryGap(n int) time.Duration {
+	switch {
+	case n <= 6:
+		return minQueryGap
+	case n <= 9:
+		return 20 * time.Second
+	}
+	return maxQueryGap
+}
+
+// ReconcilerOptions tune the reconciler; zero values mean the defaults.
+type ReconcilerOptions struct {
+	Tick    time.Duration // how often to look for due orders; default 1 s
+	Workers int           // concurrent WeChat calls; default 8
+	Batch   int           // orders per look; default 200
+	// After, when set, replaces time.After, so tests can drive ticks.
+	After func(time.Duration) <-chan time.Time
+}
+
+// RunReconciler works until ctx ends and returns when every call it started
+// has finished.
+func (s *Service) RunReconciler(ctx context.Context, opt ReconcilerOptions) {
+	if opt.Tick <= 0 {
+		opt.Tick = time.Second
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 8
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 200
+	}
+	if opt.After == nil {
+		opt.After = time.After
+	}
+	for {
+		s.ReconcileOnce(ctx, opt.Workers, opt.Batch)
+		select {
+		case <-ctx.Done():
+			return
+		case <-opt.After(opt.Tick):
+		}
+	}
+}
+
+// ReconcileOnce handles every order that is due now: unifiedorder calls
+// whose outcome was lost, and unpaid orders due for a query or past expiry.
+func (s *Service) ReconcileOnce(ctx context.Context, workers, batch int) {
+	now := s.now()
+	pending, err := s.store.PendingPrepays(ctx, now.Add(-prepayGrace), batch)
+	if err != nil {
+		s.log.Error("reconcile: pending prepays", "err", err)
+	}
+	due, err := s.store.DueOrders(ctx, now, batch)
+	if err != nil {
+		s.log.Error("reconcile: due orders", "err", err)
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	each := func(os []models.Order, f func(context.Context, *models.Order)) {
+		for i := range os {
+			if ctx.Err() != nil {
+				return
+			}
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(o *models.Order) {
+				defer func() { <-sem; wg.Done() }()
+				f(ctx, o)
+			}(&os[i])
+		}
+	}
+	each(pending, s.recoverPrepay)
+	wg.Wait()
+	each(due, s.reconcile)
+	wg.Wait()
+}
+
+// recoverPrepay re-enters a unifiedorder whose outcome was never recorded,
+// with the fields first sent; prepay marks it FAILED if WeChat refuses.
+func (s *Service) recoverPrepay(ctx context.Context, o *models.Order) {
+	s.log.Info("reconcile: re-entering unifiedorder with an unknown outcome", "out_trade_no", o.OutTradeNo)
+	if _, err := s.prepay(ctx, o, "reconciler"); err != nil {
+		s.log.Warn("reconcile: unifiedorder re-entry failed", "out_trade_no", o.OutTradeNo, "err", err)
+	}
+}
+
+// reconcile queries one unpaid order and applies the answer; past its
+// expiry it closes the order.
+func (s *Service) reconcile(ctx context.Context, o *models.Order) {
+	if o.Prepay == models.PrepayPending {
+		return // recoverPrepay's business; no order exists at WeChat yet
+	}
+	now := s.now()
+	if !now.Before(o.ExpiresAt) {
+		s.expire(ctx, o, now)
+		return
+	}
+	state, err := s.query(ctx, o, "reconciler")
+	if err != nil {
+		s.log.Warn("reconcile: orderquery", "out_trade_no", o.OutTradeNo, "err", err)
+	}
+	if err != nil || state == wxpay.TradeNotPay || state == wxpay.TradeUserPaying || state == wxpay.TradePayError {
+		next := now.Add(queryGap(o.Queries + 1))
+		if next.After(o.ExpiresAt) {
+			next = o.ExpiresAt
+		}
+		s.schedule(ctx, o, next)
+	}
+}
+
+// expire closes an unpaid order whose TTL has passed: one more query first
+// (a late payment wins), then closeorder — not before five minutes after
+// creation, which WeChat refuses.
+func (s *Service) expire(ctx context.Context, o *models.Order, now time.Time) {
+	if earliest := o.CreatedAt.Add(minCloseAge); now.Before(earliest) {
+		s.schedule(ctx, o, earliest)
+		return
+	}
+	state, err := s.query(ctx, o, "reconciler")
+	switch {
+	case err == nil && state != wxpay.TradeNotPay && state != wxpay.TradeUserPaying && state != wxpay.TradePayError:
+		return // paid or closed: query applied it
+	case err == nil:
+		err = s.closeAtWeChat(ctx, o, "reconciler")
+	}
+	if err == nil {
+		_, _, err = s.markClosed(ctx, o.OutTradeNo, "expired unpaid", "reconciler")
+	}
+	if err != nil && KindOf(err) != KindConflict {
+		s.log.Warn("reconcile: expire", "out_trade_no", o.OutTradeNo, "err", err)
+		s.schedule(ctx, o, now.Add(minQueryGap))
+	}
+}
+
+func (s *Service) schedule(ctx context.Context, o *models.Order, next time.Time) {
+	if err := s.store.ScheduleQuery(ctx, o.ID, next); err != nil {
+		s.log.Error("reconcile: schedule", "out_trade_no", o.OutTradeNo, "err", err)
+	}
+}

@@ -113,3 +113,28 @@ func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]mode
 	}
 	return os, nil
 }
+
+// ScheduleQuery sets when the reconciler next asks WeChat about an unpaid
+// order and counts the query just made. A paid or closed order is left alone.
+func (s *Store) ScheduleQuery(ctx context.Context, id uint, next time.Time) error {
+	err := s.db.WithContext(ctx).Model(&models.Order{}).
+		Where("id = ? AND status = ?", id, models.StatusNotPay).
+		Updates(map[string]any{"next_query_at": next.UTC(), "queries": gorm.Expr("queries + 1")}).Error
+	if err != nil {
+		return fmt.Errorf("schedule query of order %d: %w", id, err)
+	}
+	return nil
+}
+
+// PendingPrepays returns orders whose unifiedorder outcome was never
+// recorded (the process stopped mid-call) and that were created before cutoff.
+func (s *Store) PendingPrepays(ctx context.Context, cutoff time.Time, limit int) ([]models.Order, error) {
+	var os []models.Order
+	err := s.db.WithContext(ctx).
+		Where("status = ? AND prepay = ? AND created_at < ?", models.StatusNotPay, models.PrepayPending, cutoff.UTC()).
+		Order("id").Limit(limit).Find(&os).Error
+	if err != nil {
+		return nil, fmt.Errorf("pending prepays: %w", err)
+	}
+	return os, nil
+}
