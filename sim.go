@@ -2,10 +2,61 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
+
+	"wxcheckout/wxpay/wxpaysim"
 )
 
+// runSim is `wxcheckout sim`: the WeChat Pay v2 simulator on its own, state
+// in memory, for other merchant software to point at.
 func runSim(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
-	return errors.New("sim: not built yet")
+	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	addr := fs.String("addr", ":9090", "listen address")
+	speedup := fs.Float64("speedup", 1, "divide every notification retry delay by this")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *speedup <= 0 {
+		return fmt.Errorf("sim: --speedup must be positive, got %v", *speedup)
+	}
+	opts := wxpaysim.Options{
+		AppID:   getenv("WXPAY_APPID"),
+		MchID:   getenv("WXPAY_MCH_ID"),
+		APIKey:  getenv("WXPAY_API_KEY"), // empty: the demo merchant's
+		Speedup: *speedup,
+		Logger:  slog.New(slog.NewTextHandler(stdout, nil)),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
+	base := "http://" + displayAddr(ln.Addr())
+	opts.Logger.Info("wxpaysim listening", "base_url", base, "phone_page", base+"/scan",
+		"appid", orDefault(opts.AppID, wxpaysim.DemoAppID), "mch_id", orDefault(opts.MchID, wxpaysim.DemoMchID),
+		"speedup", *speedup)
+	return wxpaysim.Serve(ctx, ln, opts)
+}
+
+// displayAddr turns a wildcard listen address into one a browser can open.
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"wxcheckout/wxpay"
+)
+
+// syncBuffer is stdout shared between the simulator's goroutines and the test.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestRunSim starts `wxcheckout sim` exactly as main does, with merchant
+// credentials from the environment, places an order and pays it on the
+// phone page, then stops it.
+func TestRunSim(t *testing.T) {
+	env := map[string]string{
+		"WXPAY_APPID": "wx1111111111111111", "WXPAY_MCH_ID": "1230000109",
+		"WXPAY_API_KEY": "abcdefghijklmnopqrstuvwxyz012345",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--speedup", "100"},
+			func(k string) string { return env[k] }, out)
+	}()
+
+	baseRE := regexp.MustCompile(`base_url=(http://127\.0\.0\.1:\d+)`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == ""; time.Sleep(5 * time.Millisecond) {
+		if m := baseRE.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no startup line in:\n%s", out)
+		}
+	}
+
+	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: env["WXPAY_APPID"],
+		MchID: env["WXPAY_MCH_ID"], APIKey: env["WXPAY_API_KEY"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.UnifiedOrder(ctx, &wxpay.UnifiedOrderRequest{Body: "demo", OutTradeNo: "SIMCMD-0001",
+		TotalFee: 1, SpbillCreateIP: "127.0.0.1", NotifyURL: "http://127.0.0.1:1/notify", ProductID: "p1"})
+	if err != nil {
+		t.Fatalf("unifiedorder against the standalone simulator: %v", err)
+	}
+	form := url.Values{"code_url": {resp.CodeURL}, "action": {"pay"}}
+	pay, err := http.PostForm(base+"/scan", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(pay.Body)
+	pay.Body.Close()
+	if pay.StatusCode != http.StatusOK || !strings.Contains(string(page), "支付成功") {
+		t.Errorf("phone page pay: HTTP %d", pay.StatusCode)
+	}
+	if q, err := c.OrderQuery(ctx, "SIMCMD-0001"); err != nil || !q.Paid() {
+		t.Errorf("orderquery after paying: %v %v", q, err)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run returned %v after ctx cancel", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("sim did not shut down")
+	}
+	logs := out.String()
+	if strings.Contains(logs, env["WXPAY_API_KEY"]) {
+		t.Error("the API key appears in the log")
+	}
+	for _, want := range []string{"phone_page=" + base + "/scan", "op=unifiedorder", "op=orderquery", "wxpaysim paid"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+}
+
+func TestRunSimBadFlags(t *testing.T) {
+	getenv := func(string) string { return "" }
+	for _, args := range [][]string{{"sim", "--speedup", "0"}, {"sim", "--nope"}, {"sim", "--addr", "256.0.0.1:x"}} {
+		if err := run(context.Background(), args, getenv, io.Discard); err == nil {
+			t.Errorf("run(%q) = nil, want an error", args)
+		}
+	}
+}

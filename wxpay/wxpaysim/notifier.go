@@ -1,0 +1,199 @@
+package wxpaysim
+
+import (
+	"bytes"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"wxcheckout/wxpay"
+)
+
+// retrySchedule is WeChat's wait before each resend of an unacknowledged
+// notification: 15 resends over about 24 hours, then it gives up.
+var retrySchedule = []time.Duration{
+	15 * time.Second, 15 * time.Second, 30 * time.Second, 3 * time.Minute,
+	10 * time.Minute, 20 * time.Minute, 30 * time.Minute, 30 * time.Minute, 30 * time.Minute,
+	60 * time.Minute, 3 * time.Hour, 3 * time.Hour, 3 * time.Hour, 6 * time.Hour, 6 * time.Hour,
+}
+
+// RetrySchedule returns the waits between notification attempts before
+// Speedup: attempt k+1 follows attempt k after RetrySchedule()[k-1].
+func RetrySchedule() []time.Duration { return slices.Clone(retrySchedule) }
+
+// maxDeliveries bounds the delivery log of a long-running simulator.
+const maxDeliveries = 10000
+
+// Delivery is one notification attempt as the merchant's server saw it.
+type Delivery struct {
+	OutTradeNo string    `json:"out_trade_no"`
+	Attempt    int       `json:"attempt"`        // 1 is the first send, 2 the first resend, …
+	Copy       int       `json:"copy,omitempty"` // 1…N when a duplicate fault sent copies
+	Time       time.Time `json:"time"`
+	URL        string    `json:"url"`
+	HTTPStatus int       `json:"http_status"`     // 0 when nothing was sent or no answer came
+	Reply      string    `json:"reply"`           // the start of the merchant's answer
+	Error      string    `json:"error,omitempty"` // transport failure
+	Accepted   bool      `json:"accepted"`        // 2xx with the SUCCESS XML
+	Fault      string    `json:"fault,omitempty"` // injected faults applied, comma-separated
+}
+
+// Deliveries returns every notification attempt so far, oldest first.
+func (s *Server) Deliveries() []Delivery {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.deliveries)
+}
+
+func (s *Server) record(d Delivery) {
+	s.mu.Lock()
+	if len(s.deliveries) >= maxDeliveries {
+		s.deliveries = slices.Delete(s.deliveries, 0, len(s.deliveries)-maxDeliveries+1)
+	}
+	s.deliveries = append(s.deliveries, d)
+	if o := s.orders[d.OutTradeNo]; o != nil && d.Accepted {
+		o.delivered = true
+	}
+	s.mu.Unlock()
+	s.log.Info("wxpaysim notify", "out_trade_no", d.OutTradeNo, "attempt", d.Attempt, "copy", d.Copy,
+		"http_status", d.HTTPStatus, "accepted", d.Accepted, "fault", d.Fault, "error", d.Error)
+}
+
+// notice is one payment's notification, built once when the order is paid
+// so that every resend carries the same fields.
+type notice struct {
+	outTradeNo string
+	url        string
+	fields     wxpay.Params // unsigned
+	signType   wxpay.SignType
+}
+
+// notification builds the fields of o's payment notification. sign_type
+// is left out, as WeChat leaves it out for HMAC-SHA256 orders; merchants
+// tell the algorithm by the sign's length. Guarded by s.mu.
+func (s *Server) notification(o *order) notice {
+	p := o.paidFields()
+	p["return_code"], p["return_msg"], p["result_code"] = "SUCCESS", "OK", "SUCCESS"
+	p["appid"], p["mch_id"], p["nonce_str"] = s.opts.AppID, s.opts.MchID, wxpay.NewNonce()
+	p["out_trade_no"] = o.outTradeNo()
+	if d := o.fields["device_info"]; d != "" {
+		p["device_info"] = d
+	}
+	return notice{outTradeNo: o.outTradeNo(), url: o.fields["notify_url"], fields: p, signType: o.signType}
+}
+
+func (s *Server) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / s.opts.Speedup)
+}
+
+// deliver sends n until the merchant acknowledges it or the schedule runs
+// out. It runs in its own goroutine, tracked for Close.
+func (s *Server) deliver(n notice, plan deliveryPlan) {
+	if plan.dropAll {
+		s.record(Delivery{OutTradeNo: n.outTradeNo, Attempt: 1, Time: s.now(), URL: n.url, Fault: string(FaultDropAll)})
+		return
+	}
+	h := plan.held
+	if h != nil {
+		select {
+		case <-h.release:
+		case <-s.ctx.Done():
+			return
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		ok := s.attempt(n, attempt, h != nil && attempt == 1)
+		if h != nil && attempt == 1 {
+			close(h.sent)
+		}
+		if ok {
+			return
+		}
+		if attempt > len(retrySchedule) {
+			s.log.Warn("wxpaysim notify: giving up", "out_trade_no", n.outTradeNo, "attempts", attempt)
+			return
+		}
+		if !s.sleep(s.scaled(retrySchedule[attempt-1])) {
+			return
+		}
+	}
+}
+
+// attempt makes one delivery attempt, applying the pending faults, and
+// reports whether the merchant acknowledged it.
+func (s *Server) attempt(n notice, num int, reordered bool) bool {
+	a := s.takeAttemptFaults()
+	if reordered {
+		a.names = append(a.names, string(FaultReorder))
+	}
+	fault := strings.Join(a.names, ",")
+	if a.drop {
+		s.record(Delivery{OutTradeNo: n.outTradeNo, Attempt: num, Time: s.now(), URL: n.url, Fault: fault})
+		return false
+	}
+	if a.delay > 0 && !s.sleep(a.delay) {
+		return false
+	}
+	body := s.signNotice(n, a)
+	if a.copies == 1 {
+		return s.post(n, Delivery{Attempt: num, Fault: fault}, body)
+	}
+	var wg sync.WaitGroup
+	acks := make([]bool, a.copies)
+	for i := range acks {
+		wg.Go(func() { acks[i] = s.post(n, Delivery{Attempt: num, Copy: i + 1, Fault: fault}, body) })
+	}
+	wg.Wait()
+	return slices.Contains(acks, true)
+}
+
+func (s *Server) signNotice(n notice, a attemptFaults) []byte {
+	p := maps.Clone(n.fields)
+	if a.wrongAmount {
+		fee, _ := p.Int64("total_fee")
+		p["total_fee"] = strconv.FormatInt(fee+1, 10)
+	}
+	key := s.opts.APIKey
+	if a.badSign {
+		key += "-not-the-key" // a well-formed sign that does not verify
+	}
+	p["sign"], _ = wxpay.Sign(p, key, n.signType) // the order's sign type was parsed: cannot fail
+	return wxpay.Encode(p)
+}
+
+// post sends one copy of a notification and records it. Only a 2xx answer
+// carrying the SUCCESS XML counts; "success", JSON, HTML or a FAIL XML are
+// all "not received", as at WeChat.
+func (s *Server) post(n notice, d Delivery, body []byte) bool {
+	d.OutTradeNo, d.URL, d.Time = n.outTradeNo, n.url, s.now()
+	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, n.url, bytes.NewReader(body))
+	if err == nil {
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		req.Header.Set("User-Agent", "Mozilla/4.0 (wxpaysim)")
+		var resp *http.Response
+		if resp, err = s.opts.HTTPClient.Do(req); err == nil {
+			reply, rerr := io.ReadAll(io.LimitReader(resp.Body, wxpay.MaxBodySize+1))
+			_ = resp.Body.Close()
+			d.HTTPStatus, d.Reply = resp.StatusCode, snippet(reply)
+			d.Accepted = rerr == nil && resp.StatusCode/100 == 2 && wxpay.IsSuccessReply(reply)
+		}
+	}
+	if err != nil {
+		d.Error = err.Error()
+	}
+	s.record(d)
+	return d.Accepted
+}
+
+func snippet(b []byte) string {
+	const max = 256
+	if len(b) > max {
+		b = b[:max]
+	}
+	return strings.ToValidUTF8(string(b), "")
+}

@@ -1,0 +1,207 @@
+// Package wxpaysim is a WeChat Pay v2 server for tests and demos: the three
+// Native-payment endpoints with the real validation and error codes, a
+// "phone" page that plays the shopper's WeChat app, a notifier that sends
+// signed payment notifications on WeChat's retry schedule, and fault
+// injection. All signing and XML goes through package wxpay, so the
+// simulator and the client cannot drift apart on the wire format.
+//
+// A Server is an http.Handler. Its paths are relative to wherever it is
+// mounted (strip the prefix, e.g. with http.StripPrefix, and set
+// Options.BasePath so the phone page builds its own links):
+//
+//	POST /pay/unifiedorder, /pay/orderquery, /pay/closeorder   the API
+//	GET  /scan?code_url=…, POST /scan                          the phone page
+//	GET  /deliveries                                           every notification attempt (JSON)
+//	GET  /control, POST /control                               fault injection (JSON)
+//	GET  /control/orders, POST /control/pay                    orders and paying from outside (JSON)
+package wxpaysim
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"wxcheckout/wxpay"
+)
+
+// The demo merchant: the credentials the simulator accepts when none are
+// configured. They are public on purpose; no real merchant has them.
+const (
+	DemoAppID  = "wxdeadbeefcafe0001"               // wx + 16 hex, like a real appid
+	DemoMchID  = "1900000109"                       // WeChat's documentation example mch_id
+	DemoAPIKey = "wxcheckout0demo0key0not0a0secret" // 32 characters, like a real APIv2 key
+)
+
+// DefaultMinCloseAge is WeChat's rule that an order cannot be closed within
+// five minutes of its creation.
+const DefaultMinCloseAge = 5 * time.Minute
+
+// Options configure a Server. The zero value is a demo merchant on the real
+// clock.
+type Options struct {
+	AppID        string // default DemoAppID
+	MchID        string // default DemoMchID
+	APIKey       string // default DemoAPIKey
+	MerchantName string // shown on the phone page; default "wxcheckout 演示商户"
+
+	// Clock drives every time the simulator reads and every retry wait.
+	// When nil, Now (or time.Now) is used with real timers.
+	Clock Clock
+	Now   func() time.Time
+
+	// Speedup divides every notification retry delay; default 1.
+	Speedup float64
+	// MinCloseAge is how soon after creation closeorder is refused. Zero
+	// means DefaultMinCloseAge; a negative value lets orders close at once.
+	MinCloseAge time.Duration
+	// HTTPClient sends notifications; default a client with a 5 s timeout,
+	// the time WeChat gives a merchant to answer.
+	HTTPClient *http.Client
+	// Logger gets one line per API call and notification; default discards.
+	// The API key is never logged.
+	Logger *slog.Logger
+	// BasePath is where the Server is mounted (e.g. "/sim"), for the links
+	// and form actions of the phone page.
+	BasePath string
+}
+
+// Server is the simulated WeChat Pay. It is safe for concurrent use; Close
+// stops every notification in flight.
+type Server struct {
+	opts   Options
+	clock  Clock
+	log    *slog.Logger
+	mux    *http.ServeMux
+	openID string // the simulated shopper
+
+	ctx    context.Context // ends at Close; bounds deliveries and hung calls
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu         sync.Mutex
+	closed     bool
+	orders     map[string]*order // by out_trade_no
+	byCode     map[string]*order // by code_url
+	byTxn      map[string]*order // by transaction_id
+	deliveries []Delivery
+	faults     faultSet
+}
+
+// ErrClosed is returned by Pay after Close.
+var ErrClosed = errors.New("wxpaysim: server closed")
+
+// New returns a Server with opts' defaults filled in.
+func New(opts Options) *Server {
+	opts = withDefaults(opts)
+	s := &Server{
+		opts:   opts,
+		clock:  opts.Clock,
+		log:    opts.Logger,
+		openID: "o" + wxpay.NewNonce()[:27],
+		orders: make(map[string]*order),
+		byCode: make(map[string]*order),
+		byTxn:  make(map[string]*order),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.routes()
+	return s
+}
+
+func withDefaults(o Options) Options {
+	if o.AppID == "" {
+		o.AppID = DemoAppID
+	}
+	if o.MchID == "" {
+		o.MchID = DemoMchID
+	}
+	if o.APIKey == "" {
+		o.APIKey = DemoAPIKey
+	}
+	if o.MerchantName == "" {
+		o.MerchantName = "wxcheckout 演示商户"
+	}
+	if o.Clock == nil {
+		o.Clock = realClock{now: o.Now}
+	}
+	if o.Speedup <= 0 {
+		o.Speedup = 1
+	}
+	if o.MinCloseAge == 0 {
+		o.MinCloseAge = DefaultMinCloseAge
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 5 * time.Second}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	o.BasePath = strings.TrimRight(o.BasePath, "/")
+	return o
+}
+
+// routes is the one route table.
+func (s *Server) routes() {
+	s.mux = http.NewServeMux()
+	// The API paths take every method: WeChat answers a GET with an XML
+	// refusal, not with an HTTP 405.
+	s.mux.Handle("/pay/unifiedorder", s.api("unifiedorder", s.unifiedOrder))
+	s.mux.Handle("/pay/orderquery", s.api("orderquery", s.orderQuery))
+	s.mux.Handle("/pay/closeorder", s.api("closeorder", s.closeOrder))
+	s.mux.HandleFunc("GET /scan", s.scanPage)
+	s.mux.HandleFunc("POST /scan", s.scanSubmit)
+	s.mux.HandleFunc("GET /deliveries", s.deliveriesJSON)
+	s.mux.HandleFunc("GET /control", s.controlGet)
+	s.mux.HandleFunc("POST /control", s.controlPost)
+	s.mux.HandleFunc("GET /control/orders", s.ordersJSON)
+	s.mux.HandleFunc("POST /control/pay", s.controlPay)
+}
+
+// ServeHTTP serves the simulator's paths.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Close stops every notification delivery and hung call, and waits for the
+// delivery goroutines to end. Deliveries not yet accepted are abandoned.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+}
+
+// goTracked runs f in a goroutine that Close waits for, unless the server
+// is closed already.
+func (s *Server) goTracked(f func()) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
+	}()
+	return nil
+}
+
+// now reads the injected clock.
+func (s *Server) now() time.Time { return s.clock.Now() }
+
+// sleep waits d on the injected clock; false when the server closed first.
+func (s *Server) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return s.ctx.Err() == nil
+	}
+	select {
+	case <-s.clock.After(d):
+		return true
+	case <-s.ctx.Done():
+		return false
+	}
+}
