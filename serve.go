@@ -71,7 +71,11 @@ func newApp(cfg config.Config, log *slog.Logger) (a *app, err error) {
 	a.svc = checkout.New(checkout.Deps{Store: a.store, WeChat: wx, Logger: log, Settings: checkout.Settings{
 		OrderTTL: a.cfg.OrderTTL, NotifyURL: a.cfg.NotifyEndpoint(), ServerIP: serverIP(a.cfg.Simulator),
 	}})
-	opts := handlers.Options{ScanURL: scanURL, SecureCookies: a.cfg.SecureCookies()}
+	adminAuth, err := a.adminAuth()
+	if err != nil {
+		return nil, err
+	}
+	opts := handlers.Options{ScanURL: scanURL, SecureCookies: a.cfg.SecureCookies(), Admin: a.svc, Auth: adminAuth}
 	if a.sim != nil {
 		opts.Simulator = a.sim
 	}

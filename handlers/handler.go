@@ -31,6 +31,10 @@ type Options struct {
 	ScanURL       string
 	SecureCookies bool
 	Now           func() time.Time
+	// Admin and Auth serve the admin console; when either is nil the
+	// /admin routes are not mounted at all.
+	Admin AdminService
+	Auth  AdminAuth
 }
 
 // Handler serves every route.

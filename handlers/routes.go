@@ -13,6 +13,11 @@ func (h *Handler) Routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// Only a proxy on this host may name the client in X-Forwarded-For;
+	// otherwise anyone could pick the address the admin login limit counts.
+	if err := r.SetTrustedProxies([]string{"127.0.0.1", "::1"}); err != nil {
+		panic(err) // constant addresses: cannot fail
+	}
 	r.Use(h.requestID, h.logRequests, h.recover, h.securityHeaders)
 
 	r.GET("/", h.shop)
@@ -24,6 +29,21 @@ func (h *Handler) Routes() *gin.Engine {
 	r.POST("/wxpay/notify", h.notify)
 	r.GET("/healthz", h.health)
 	r.StaticFS("/static", http.FS(static.FS))
+
+	// Admin console (issue 5): everything under /admin needs a session, and
+	// every admin POST the session's CSRF token. Login uses the shop's token.
+	if h.opt.Admin != nil && h.opt.Auth != nil {
+		r.GET("/admin/login", h.adminLoginPage)
+		r.POST("/admin/login", h.requireCSRF, h.adminLogin)
+		admin := r.Group("/admin", h.requireAdmin)
+		admin.GET("", h.adminHome)
+		admin.POST("/logout", h.requireAdminCSRF, h.adminLogout)
+		admin.GET("/orders", h.adminOrders)
+		admin.GET("/orders.csv", h.adminCSV)
+		admin.GET("/orders/:out_trade_no", h.adminOrder)
+		admin.POST("/orders/:out_trade_no/sync", h.requireAdminCSRF, h.adminSync)
+		admin.POST("/orders/:out_trade_no/close", h.requireAdminCSRF, h.adminClose)
+	}
 
 	if h.opt.Simulator != nil {
 		sim := gin.WrapH(http.StripPrefix("/sim", h.opt.Simulator))

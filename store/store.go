@@ -62,7 +62,8 @@ func Open(path string) (*Store, error) {
 // migrate brings the schema up to date; AutoMigrate only adds tables,
 // columns and indexes, so existing data is kept.
 func (s *Store) migrate() error {
-	if err := s.db.AutoMigrate(&models.Product{}, &models.Order{}, &models.OrderEvent{}); err != nil {
+	if err := s.db.AutoMigrate(&models.Product{}, &models.Order{}, &models.OrderEvent{},
+		&models.Setting{}, &models.AdminSession{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil

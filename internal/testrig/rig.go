@@ -10,12 +10,16 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"wxcheckout/auth"
 	"wxcheckout/checkout"
 	"wxcheckout/handlers"
 	"wxcheckout/models"
@@ -49,7 +53,11 @@ type Rig struct {
 	Svc    *checkout.Service
 	App    *httptest.Server
 	Log    *slog.Logger
+	Auth   *auth.Manager
 }
+
+// AdminPassword is the rig's ADMIN_PASSWORD.
+const AdminPassword = "rig-admin-password"
 
 // Options adjust a rig.
 type Options struct {
@@ -109,7 +117,13 @@ func New(tb testing.TB, opt Options) *Rig {
 	}
 	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: r.WeChat, Logger: r.Log, Now: now,
 		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: r.App.URL + "/wxpay/notify", ServerIP: "127.0.0.1"}})
-	hd, err := handlers.New(r.Svc, handlers.Options{Simulator: r.Sim, ScanURL: "/sim/scan", Now: now}, r.Log)
+	r.Auth, _, err = auth.New(context.Background(), auth.Options{Store: r.Store, Password: AdminPassword, Now: now,
+		Log: r.Log, Cost: bcrypt.MinCost, FailDelay: -1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hd, err := handlers.New(r.Svc, handlers.Options{Simulator: r.Sim, ScanURL: "/sim/scan", Now: now,
+		Admin: r.Svc, Auth: r.Auth}, r.Log)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -123,6 +137,43 @@ func (r *Rig) Browser(tb testing.TB) *http.Client {
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// AdminBrowser is a Browser signed in to the admin console.
+func (r *Rig) AdminBrowser(tb testing.TB) *http.Client {
+	tb.Helper()
+	b := r.Browser(tb)
+	resp, err := b.Get(r.App.URL + "/admin/login")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ReadAll(tb, resp)
+	form := url.Values{"password": {AdminPassword}, "csrf_token": {Cookie(tb, b, r.App.URL, "csrf")}}
+	resp, err = b.PostForm(r.App.URL+"/admin/login", form)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ReadAll(tb, resp)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/orders" {
+		tb.Fatalf("admin login: %d to %q, want 303 to /admin/orders", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return b
+}
+
+// Cookie is the value of the named cookie the client holds for path /admin
+// (which also sees the site-wide cookies), or "".
+func Cookie(tb testing.TB, c *http.Client, base, name string) string {
+	tb.Helper()
+	u, err := url.Parse(base + "/admin/")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, k := range c.Jar.Cookies(u) {
+		if k.Name == name {
+			return k.Value
+		}
+	}
+	return ""
 }
 
 // PlaceOrder places an order through the service.

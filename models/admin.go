@@ -1,0 +1,47 @@
+package models
+
+import "time"
+
+// Setting is one named value the app keeps for itself, such as the bcrypt
+// hash of a generated admin password.
+type Setting struct {
+	Key       string `gorm:"primaryKey;size:64"`
+	Value     string `gorm:"not null"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// AdminSession is a signed-in admin. Only a hash of the session id is kept,
+// so a copy of the database cannot be used to sign in.
+type AdminSession struct {
+	ID         uint   `gorm:"primaryKey"`
+	IDHash     string `gorm:"size:64;uniqueIndex;not null"` // hex sha256 of the cookie value
+	ClientIP   string `gorm:"size:64"`
+	CreatedAt  time.Time
+	LastSeenAt time.Time `gorm:"not null"`
+	ExpiresAt  time.Time `gorm:"not null;index"`
+}
+
+// OrderFilter selects orders in the admin console and its CSV export.
+// From and To bound created_at as a half-open range [From, To); zero means
+// unbounded. Query matches out_trade_no, transaction_id, SKU or product name.
+type OrderFilter struct {
+	Status OrderStatus
+	From   time.Time
+	To     time.Time
+	Query  string
+}
+
+// OrderTotals sum up the orders a filter selects.
+type OrderTotals struct {
+	Count     int64
+	PaidCount int64
+	PaidFee   Money
+}
+
+// DayTotal is the paid amount of one Beijing day, Day as "2006-01-02".
+type DayTotal struct {
+	Day     string
+	Count   int64
+	PaidFee Money
+}

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"wxcheckout/models"
+)
+
+// filtered applies an admin filter to a query on orders.
+func (s *Store) filtered(ctx context.Context, f models.OrderFilter) *gorm.DB {
+	q := s.db.WithContext(ctx).Model(&models.Order{})
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("created_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q = q.Where("created_at < ?", f.To.UTC())
+	}
+	if term := strings.TrimSpace(f.Query); term != "" {
+		like := "%" + escapeLike(term) + "%"
+		q = q.Where(`out_trade_no LIKE ? ESCAPE '\' OR transaction_id LIKE ? ESCAPE '\' OR sku LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\'`,
+			like, like, like, like)
+	}
+	return q
+}
+
+// escapeLike makes a search term match literally inside LIKE.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// SearchOrders returns one page of the orders f selects, newest first.
+func (s *Store) SearchOrders(ctx context.Context, f models.OrderFilter, offset, limit int) ([]models.Order, error) {
+	var os []models.Order
+	err := s.filtered(ctx, f).Order("created_at DESC, id DESC").Offset(offset).Limit(limit).Find(&os).Error
+	if err != nil {
+		return nil, fmt.Errorf("search orders: %w", err)
+	}
+	return os, nil
+}
+
+// OrderTotals counts the orders f selects and sums what was paid, in SQL and
+// in integer fen.
+func (s *Store) OrderTotals(ctx context.Context, f models.OrderFilter) (models.OrderTotals, error) {
+	var row struct {
+		Count     int64
+		PaidCount int64
+		PaidFee   int64
+	}
+	err := s.filtered(ctx, f).Select(
+		"COUNT(*) AS count, "+
+			"COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS paid_count, "+
+			"COALESCE(SUM(CASE WHEN status = ? THEN total_fee ELSE 0 END), 0) AS paid_fee",
+		models.StatusPaid, models.StatusPaid).Scan(&row).Error
+	if err != nil {
+		return models.OrderTotals{}, fmt.Errorf("order totals: %w", err)
+	}
+	return models.OrderTotals{Count: row.Count, PaidCount: row.PaidCount, PaidFee: models.Money(row.PaidFee)}, nil
+}
+
+// EachOrder calls fn for every order f selects, newest first, reading rows
+// one at a time so that an export of any size streams.
+func (s *Store) EachOrder(ctx context.Context, f models.OrderFilter, fn func(*models.Order) error) error {
+	q := s.filtered(ctx, f).Order("created_at DESC, id DESC")
+	rows, err := q.Rows()
+	if err != nil {
+		return fmt.Errorf("export orders: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o models.Order
+		if err := s.db.ScanRows(rows, &o); err != nil {
+			return fmt.Errorf("export orders: %w", err)
+		}
+		if err := fn(&o); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export orders: %w", err)
+	}
+	return nil
+}
+
+// beijingOffset groups by China's calendar day, whatever the server's zone;
+// China has had no daylight saving time since 1991.
+const beijingOffset = "+8 hours"
+
+// PaidPerDay sums paid orders by the Beijing day of their payment, for
+// payments in [from, to). Days without payments are absent.
+func (s *Store) PaidPerDay(ctx context.Context, from, to time.Time) ([]models.DayTotal, error) {
+	var rows []struct {
+		Day     string
+		Count   int64
+		PaidFee int64
+	}
+	err := s.db.WithContext(ctx).Model(&models.Order{}).
+		Select("date(paid_at, ?) AS day, COUNT(*) AS count, COALESCE(SUM(total_fee), 0) AS paid_fee", beijingOffset).
+		Where("status = ? AND paid_at >= ? AND paid_at < ?", models.StatusPaid, from.UTC(), to.UTC()).
+		Group("day").Order("day").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("paid per day: %w", err)
+	}
+	out := make([]models.DayTotal, len(rows))
+	for i, r := range rows {
+		out[i] = models.DayTotal{Day: r.Day, Count: r.Count, PaidFee: models.Money(r.PaidFee)}
+	}
+	return out, nil
+}
