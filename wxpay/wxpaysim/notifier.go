@@ -51,6 +51,7 @@ func (s *Server) Deliveries() []Delivery {
 }
 
 func (s *Server) record(d Delivery) {
+	d.Time = d.Time.In(wxpay.Beijing()) // WeChat's zone, whatever the host's
 	s.mu.Lock()
 	if len(s.deliveries) >= maxDeliveries {
 		s.deliveries = slices.Delete(s.deliveries, 0, len(s.deliveries)-maxDeliveries+1)
