@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +24,20 @@ import (
 
 // startApp starts the shop exactly as `go run .` does, on a free port with a
 // fresh database and the built-in simulator; env adds or overrides variables.
+// It is stopped, and must stop cleanly, when the test ends.
 func startApp(t testing.TB, env map[string]string) *app {
+	t.Helper()
+	a, stop := launchApp(t, env)
+	t.Cleanup(func() {
+		if err := stop(); err != nil {
+			t.Errorf("app shutdown: %v", err)
+		}
+	})
+	return a
+}
+
+// launchApp is startApp with the stop in the caller's hands.
+func launchApp(t testing.TB, env map[string]string) (*app, func() error) {
 	t.Helper()
 	vars := map[string]string{"ADDR": "127.0.0.1:0", "DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "e2e.db")}
 	for k, v := range env {
@@ -44,13 +58,12 @@ func startApp(t testing.TB, env map[string]string) *app {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("app shutdown: %v", err)
-		}
-	})
-	return a
+	var once sync.Once
+	var stopErr error
+	return a, func() error {
+		once.Do(func() { cancel(); stopErr = <-done })
+		return stopErr
+	}
 }
 
 // chromium finds the browser. A missing browser fails the test: the browser
@@ -125,15 +138,18 @@ func TestBrowserPurchase(t *testing.T) {
 		chromedp.Navigate(a.URL()+scan.Value),
 		chromedp.WaitVisible(`button[value=pay]`),
 		chromedp.Click(`button[value=pay]`),
-		chromedp.WaitReady(`body`),
+		chromedp.WaitVisible(`#result[data-result="paid"]`),
 	))
-	if paidText := browse(t, phone, chromedp.Text(`body`)); !strings.Contains(paidText, "支付成功") {
+	if paidText := browse(t, phone, chromedp.Text(`#result`)); !strings.Contains(paidText, "支付成功") {
 		t.Errorf("phone page after paying says %q", paidText)
 	}
 
 	must(t, chromedp.Do(tab, chromedp.WaitVisible(`#status[data-status="PAID"]`)))
 	if !browse(t, tab, chromedp.Evaluate[bool](`window.__sameDocument === true`)) {
 		t.Error("the payment page reloaded; it should turn into the receipt by itself")
+	}
+	if polls := browse(t, tab, chromedp.Evaluate[int](statusPolls)); polls != 0 {
+		t.Errorf("the page polled /status %d times; the status stream should have told it", polls)
 	}
 	receipt := browse(t, tab, chromedp.Text(`#app`))
 	paid, _ := a.svc.OrderByToken(context.Background(), token)

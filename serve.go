@@ -92,6 +92,7 @@ func newApp(cfg config.Config, log *slog.Logger) (a *app, err error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	a.srv.RegisterOnShutdown(h.Close) // end status streams, or Shutdown would wait on them
 	return a, nil
 }
 

@@ -128,3 +128,6 @@ func exchangeEvent(kind string, x *wxpay.Exchange, ok bool, summary, actor strin
 	}
 	return ev
 }
+
+// Watch streams the order's status changes until cancel is called.
+func (s *Service) Watch(no string) (<-chan models.OrderStatus, func()) { return s.broker.Subscribe(no) }

@@ -46,3 +46,16 @@ func (h *Handler) renew(c *gin.Context) {
 	}
 	c.Redirect(http.StatusSeeOther, "/pay/"+o.Token)
 }
+
+// limitCheckouts caps a client's checkouts in flight, so that one client
+// cannot tie up the WeChat calls of everyone else.
+func (h *Handler) limitCheckouts(c *gin.Context) {
+	ip := c.ClientIP()
+	if !h.checkouts.acquire(ip) {
+		h.renderError(c, http.StatusTooManyRequests, msgTooMany)
+		c.Abort()
+		return
+	}
+	defer h.checkouts.release(ip)
+	c.Next()
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"wxcheckout/checkout"
@@ -20,6 +21,8 @@ type Checkout interface {
 	OrderByToken(ctx context.Context, token string) (*models.Order, error)
 	HandleNotification(ctx context.Context, body []byte) error
 	Ping(ctx context.Context) error
+	// Watch streams the order's status changes until cancel is called.
+	Watch(outTradeNo string) (changes <-chan models.OrderStatus, cancel func())
 }
 
 // Options configure the web side.
@@ -31,6 +34,11 @@ type Options struct {
 	ScanURL       string
 	SecureCookies bool
 	Now           func() time.Time
+	// MaxStreamsPerClient caps open status streams (payment pages) per
+	// client IP; MaxCheckoutsPerClient caps checkouts in flight per client
+	// IP. Zero means the defaults.
+	MaxStreamsPerClient   int
+	MaxCheckoutsPerClient int
 	// Admin and Auth serve the admin console; when either is nil the
 	// /admin routes are not mounted at all.
 	Admin AdminService
@@ -44,6 +52,11 @@ type Handler struct {
 	log   *slog.Logger
 	pages *pages
 	qr    *qrCache
+
+	streams   *clientLimiter
+	checkouts *clientLimiter
+	done      chan struct{} // closed by Close: open streams end
+	closeOnce sync.Once
 }
 
 // New builds the handler; templates that do not parse are an error here,
@@ -59,5 +72,17 @@ func New(svc Checkout, opt Options, log *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{svc: svc, opt: opt, log: log, pages: p, qr: newQRCache(4096)}, nil
+	if opt.MaxStreamsPerClient == 0 {
+		opt.MaxStreamsPerClient = defaultStreamsPerClient
+	}
+	if opt.MaxCheckoutsPerClient == 0 {
+		opt.MaxCheckoutsPerClient = defaultCheckoutsPerClient
+	}
+	return &Handler{svc: svc, opt: opt, log: log, pages: p, qr: newQRCache(4096),
+		streams: newClientLimiter(opt.MaxStreamsPerClient), checkouts: newClientLimiter(opt.MaxCheckoutsPerClient),
+		done: make(chan struct{})}, nil
 }
+
+// Close ends every open status stream; call it when the server shuts down,
+// since http.Server.Shutdown waits for streams that never go idle.
+func (h *Handler) Close() { h.closeOnce.Do(func() { close(h.done) }) }

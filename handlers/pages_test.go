@@ -285,6 +285,7 @@ type statusBody struct {
 	Status     string `json:"status"`
 	OutTradeNo string `json:"out_trade_no"`
 	TotalFee   int64  `json:"total_fee"`
+	Expired    bool   `json:"expired"`
 }
 
 func statusOf(t *testing.T, b *http.Client, r *testrig.Rig, o *models.Order) statusBody {

@@ -21,10 +21,11 @@ func (h *Handler) Routes() *gin.Engine {
 	r.Use(h.requestID, h.logRequests, h.recover, h.securityHeaders)
 
 	r.GET("/", h.shop)
-	r.POST("/checkout", h.requireCSRF, h.placeOrder)
+	r.POST("/checkout", h.requireCSRF, h.limitCheckouts, h.placeOrder)
 	r.GET("/pay/:token", h.payPage)
 	r.POST("/pay/:token/renew", h.requireCSRF, h.renew)
 	r.GET("/pay/:token/status", h.status)
+	r.GET("/pay/:token/events", h.events)
 	r.GET("/pay/:token/qr.png", h.qrImage)
 	r.POST("/wxpay/notify", h.notify)
 	r.GET("/healthz", h.health)

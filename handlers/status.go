@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"wxcheckout/models"
 )
 
 type statusJSON struct {
@@ -12,6 +14,11 @@ type statusJSON struct {
 	TotalFee   int64  `json:"total_fee"`
 	Expired    bool   `json:"expired"`
 	ExpiresAt  int64  `json:"expires_at"` // unix milliseconds
+}
+
+func (h *Handler) statusOf(o *models.Order) statusJSON {
+	return statusJSON{Status: string(o.Status), OutTradeNo: o.OutTradeNo, TotalFee: int64(o.TotalFee),
+		Expired: o.Expired(h.opt.Now()), ExpiresAt: o.ExpiresAt.UnixMilli()}
 }
 
 // status answers the payment page's poll from the database alone: it never
@@ -23,6 +30,5 @@ func (h *Handler) status(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, statusJSON{Status: string(o.Status), OutTradeNo: o.OutTradeNo,
-		TotalFee: int64(o.TotalFee), Expired: o.Expired(h.opt.Now()), ExpiresAt: o.ExpiresAt.UnixMilli()})
+	c.JSON(http.StatusOK, h.statusOf(o))
 }

@@ -1,12 +1,16 @@
-// The payment page waits for its order by itself: it polls the status
-// endpoint and, when the state changes, swaps in the server-rendered page
-// (the receipt, or the expired notice) without a reload. Without JavaScript
-// a refresh shows the same thing.
+// The payment page waits for its order by itself. It listens to the order's
+// status stream (Server-Sent Events) and, if the stream cannot be had or
+// breaks, polls the status endpoint instead. When the state changes it swaps
+// in the server-rendered page (the receipt, or the expired notice) without a
+// reload. Without JavaScript a refresh shows the same thing.
 (function () {
   "use strict";
   var POLL_MS = 1000;
+  var polling = false, source = null;
 
   function app() { return document.getElementById("app"); }
+  function shownState() { return document.getElementById("status").dataset.state; }
+  function stateOf(s) { return s.status === "NOTPAY" && s.expired ? "EXPIRED" : s.status; }
 
   function tickCountdown() {
     var el = document.getElementById("countdown");
@@ -16,34 +20,53 @@
     el.textContent = m + ":" + (s < 10 ? "0" : "") + s;
   }
 
-  function swapIn(html) {
-    var doc = new DOMParser().parseFromString(html, "text/html");
-    var fresh = doc.getElementById("app");
-    if (fresh) app().replaceWith(fresh);
-    tickCountdown();
-  }
-
   function refresh() {
     return fetch(location.pathname, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.text(); })
-      .then(swapIn);
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("app");
+        if (fresh) app().replaceWith(fresh);
+        tickCountdown();
+      });
   }
 
-  function stateOf(s) { return s.status === "NOTPAY" && s.expired ? "EXPIRED" : s.status; }
+  // apply shows a status report; it resolves once the page is up to date.
+  function apply(s) {
+    return stateOf(s) !== shownState() ? refresh() : Promise.resolve();
+  }
 
   function poll() {
-    var a = app();
-    if (!a) return;
-    var shown = document.getElementById("status").dataset.state;
-    if (shown !== "NOTPAY") return; // a final state: nothing more to wait for
-    fetch("/pay/" + a.dataset.token + "/status", { cache: "no-store" })
+    polling = true;
+    if (!app() || shownState() !== "NOTPAY") return; // a final state: nothing more to wait for
+    fetch("/pay/" + app().dataset.token + "/status", { cache: "no-store" })
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-      .then(function (s) { return stateOf(s) !== shown ? refresh() : null; })
+      .then(apply)
       .catch(function () { /* a missed poll is retried next tick */ })
       .then(function () { setTimeout(poll, POLL_MS); });
   }
 
+  function fallBackToPolling() {
+    if (source) { source.close(); source = null; }
+    if (!polling) poll();
+  }
+
+  function listen() {
+    if (!window.EventSource) return fallBackToPolling();
+    source = new EventSource("/pay/" + app().dataset.token + "/events");
+    source.addEventListener("status", function (e) {
+      var s;
+      try { s = JSON.parse(e.data); } catch (err) { return; }
+      if (stateOf(s) !== "NOTPAY" && source) { source.close(); source = null; } // the server ends here too
+      apply(s).catch(fallBackToPolling);
+    });
+    // The browser retries a dropped stream by itself; a refused or broken
+    // one (closed state) means push is not available: poll.
+    source.onerror = function () {
+      if (source && source.readyState === EventSource.CLOSED) fallBackToPolling();
+    };
+  }
+
   tickCountdown();
   setInterval(tickCountdown, 1000);
-  setTimeout(poll, POLL_MS);
+  if (app() && shownState() === "NOTPAY") listen();
 })();

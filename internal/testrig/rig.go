@@ -65,6 +65,7 @@ type Options struct {
 	RealClock   bool // use time.Now instead of the test clock
 	MinCloseAge time.Duration
 	Speedup     float64
+	MaxStreams  int // handlers.Options.MaxStreamsPerClient
 }
 
 // Products are the rig's catalogue.
@@ -123,7 +124,7 @@ func New(tb testing.TB, opt Options) *Rig {
 		tb.Fatal(err)
 	}
 	hd, err := handlers.New(r.Svc, handlers.Options{Simulator: r.Sim, ScanURL: "/sim/scan", Now: now,
-		Admin: r.Svc, Auth: r.Auth}, r.Log)
+		Admin: r.Svc, Auth: r.Auth, MaxStreamsPerClient: opt.MaxStreams}, r.Log)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,0 +1,86 @@
+package handlers
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"wxcheckout/models"
+)
+
+// heartbeat keeps proxies from closing an idle stream and lets the server
+// notice a vanished client.
+const heartbeat = 15 * time.Second
+
+// events pushes the order's status to its payment page as Server-Sent
+// Events: the current status at once, then every change, then the stream
+// ends at a final status (or at expiry). One goroutine per open page — the
+// request's own — sleeping on a channel; nothing polls.
+func (h *Handler) events(c *gin.Context) {
+	ctx := c.Request.Context()
+	o, err := h.svc.OrderByToken(ctx, c.Param("token"))
+	if err != nil {
+		c.JSON(httpStatus(err), gin.H{"error": "order not found"})
+		return
+	}
+	ip := c.ClientIP()
+	if !h.streams.acquire(ip) {
+		c.JSON(http.StatusTooManyRequests, gin.H{"error": "too many open streams; poll /status instead"})
+		return
+	}
+	defer h.streams.release(ip)
+	// Subscribe before reading the status, so a change between the two is
+	// not lost: it is either in the read or in the channel.
+	changes, cancel := h.svc.Watch(o.OutTradeNo)
+	defer cancel()
+	if o, err = h.svc.OrderByToken(ctx, o.Token); err != nil {
+		c.Status(http.StatusInternalServerError)
+		return
+	}
+	// A stream outlives the server's write timeout; it ends by itself.
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetWriteDeadline(time.Time{})
+	hd := c.Writer.Header()
+	hd.Set("Content-Type", "text/event-stream")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	c.Status(http.StatusOK)
+	if !h.sendStatus(c, rc, o) {
+		return
+	}
+	expiry := time.NewTimer(o.ExpiresAt.Sub(h.opt.Now()) + time.Second)
+	defer expiry.Stop()
+	ping := time.NewTicker(heartbeat)
+	defer ping.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.done:
+			return
+		case <-ping.C:
+			if _, err := c.Writer.WriteString(": ping\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case <-changes:
+		case <-expiry.C:
+		}
+		if o, err = h.svc.OrderByToken(ctx, o.Token); err != nil || !h.sendStatus(c, rc, o) {
+			return
+		}
+	}
+}
+
+// sendStatus writes one status event and reports whether to keep streaming:
+// not after a final status, an expired QR or a failed write.
+func (h *Handler) sendStatus(c *gin.Context, rc *http.ResponseController, o *models.Order) bool {
+	st := h.statusOf(o)
+	data, _ := json.Marshal(st)
+	if _, err := fmt.Fprintf(c.Writer, "event: status\ndata: %s\n\n", data); err != nil || rc.Flush() != nil {
+		return false
+	}
+	return o.Status == models.StatusNotPay && !st.Expired
+}
