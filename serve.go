@@ -75,7 +75,8 @@ func newApp(cfg config.Config, log *slog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := handlers.Options{ScanURL: scanURL, SecureCookies: a.cfg.SecureCookies(), Admin: a.svc, Auth: adminAuth}
+	opts := handlers.Options{ScanURL: scanURL, SecureCookies: a.cfg.SecureCookies(), Admin: a.svc, Auth: adminAuth,
+		MaxCheckoutsPerClient: a.cfg.MaxCheckoutsPerClient, MaxStreamsPerClient: a.cfg.MaxStreamsPerClient}
 	if a.sim != nil {
 		opts.Simulator = a.sim
 	}

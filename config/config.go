@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,10 @@ type Config struct {
 	AdminPassword string
 	OrderTTL      time.Duration
 	Simulator     bool // no WXPAY_MCH_ID: the built-in simulator plays WeChat
+	// Per client IP: checkouts in flight and open payment-page streams.
+	// Load tests from one address raise them.
+	MaxCheckoutsPerClient int
+	MaxStreamsPerClient   int
 }
 
 // Load reads the environment through getenv.
@@ -65,7 +70,22 @@ func Load(getenv func(string) string) (Config, error) {
 		// WeChat wants time_expire at least a minute ahead, and a code_url lives two hours.
 		return c, fmt.Errorf("ORDER_TTL %q: want a duration between 2m and 2h, such as 15m", getenv("ORDER_TTL"))
 	}
+	if c.MaxCheckoutsPerClient, err = positiveInt(env, "MAX_CHECKOUTS_PER_CLIENT", 4); err != nil {
+		return c, err
+	}
+	if c.MaxStreamsPerClient, err = positiveInt(env, "MAX_STREAMS_PER_CLIENT", 32); err != nil {
+		return c, err
+	}
 	return c, c.loadMerchant()
+}
+
+func positiveInt(env func(string, string) string, name string, def int) (int, error) {
+	v := env(name, strconv.Itoa(def))
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 0, fmt.Errorf("%s %q: want a whole number from 1 to 1000000", name, v)
+	}
+	return n, nil
 }
 
 func (c *Config) loadURLs(env func(string, string) string) error {

@@ -19,7 +19,8 @@ func TestDefaultsRunTheSimulator(t *testing.T) {
 	}
 	want := Config{Addr: ":8080", PublicURL: "http://localhost:8080", DatabasePath: "wxcheckout.db",
 		AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID, APIKey: wxpaysim.DemoAPIKey,
-		SignType: wxpay.SignHMACSHA256, OrderTTL: 15 * time.Minute, Simulator: true}
+		SignType: wxpay.SignHMACSHA256, OrderTTL: 15 * time.Minute, Simulator: true,
+		MaxCheckoutsPerClient: 4, MaxStreamsPerClient: 32}
 	if c != want {
 		t.Errorf("Load() = %+v\nwant %+v", c, want)
 	}
@@ -56,6 +57,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"ORDER_TTL": "forever"}, "ORDER_TTL"},
 		{map[string]string{"ORDER_TTL": "30s"}, "ORDER_TTL"},
 		{map[string]string{"ORDER_TTL": "3h"}, "ORDER_TTL"},
+		{map[string]string{"MAX_CHECKOUTS_PER_CLIENT": "0"}, "MAX_CHECKOUTS_PER_CLIENT"},
+		{map[string]string{"MAX_STREAMS_PER_CLIENT": "many"}, "MAX_STREAMS_PER_CLIENT"},
 		{with("WXPAY_API_KEY", "<unset>"), "WXPAY_API_KEY"},
 		{with("WXPAY_API_KEY", "short"), "WXPAY_API_KEY"},
 		{with("WXPAY_APPID", "<unset>"), "WXPAY_APPID"},

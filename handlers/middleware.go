@@ -35,6 +35,18 @@ func (h *Handler) logRequests(c *gin.Context) {
 		"duration", time.Since(start), "request_id", c.GetString(requestIDKey))
 }
 
+// maxBody caps every request body: the largest legitimate ones are small
+// forms and WeChat's notifications (which have their own 64 KiB cap).
+const maxBody = 1 << 20
+
+// limitBody makes an oversized body fail to read instead of filling memory.
+func (h *Handler) limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+	}
+	c.Next()
+}
+
 func (h *Handler) recover(c *gin.Context) {
 	defer func() {
 		if r := recover(); r != nil {

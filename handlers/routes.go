@@ -18,7 +18,7 @@ func (h *Handler) Routes() *gin.Engine {
 	if err := r.SetTrustedProxies([]string{"127.0.0.1", "::1"}); err != nil {
 		panic(err) // constant addresses: cannot fail
 	}
-	r.Use(h.requestID, h.logRequests, h.recover, h.securityHeaders)
+	r.Use(h.requestID, h.logRequests, h.recover, h.limitBody, h.securityHeaders)
 
 	r.GET("/", h.shop)
 	r.POST("/checkout", h.requireCSRF, h.limitCheckouts, h.placeOrder)
