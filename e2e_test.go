@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"image/png"
 	"io"
 	"log/slog"
 	"os"
@@ -15,10 +13,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"wxcheckout/config"
+	"wxcheckout/internal/testrig"
 	"wxcheckout/models"
 )
 
@@ -127,7 +124,7 @@ func TestBrowserPurchase(t *testing.T) {
 	if err != nil {
 		t.Fatalf("order for %s: %v", payURL, err)
 	}
-	if got := decodeQRImage(t, qrShot); got != o.CodeURL {
+	if got := testrig.DecodeQR(t, qrShot); got != o.CodeURL {
 		t.Fatalf("the QR shown says %q, want the order's code_url %q", got, o.CodeURL)
 	}
 
@@ -173,21 +170,4 @@ func browse[T any](t testing.TB, ctx context.Context, a chromedp.Action[T]) T {
 		t.Fatal(err)
 	}
 	return v
-}
-
-func decodeQRImage(t testing.TB, pngBytes []byte) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(pngBytes))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("decode the QR the browser shows: %v", err)
-	}
-	return res.GetText()
 }

@@ -79,5 +79,5 @@ func addFlag(flags, f string) string {
 // paymentFromQuery turns a paid orderquery reply into a Payment.
 func paymentFromQuery(q *wxpay.OrderQueryResponse, actor string) Payment {
 	return Payment{OutTradeNo: q.OutTradeNo, TransactionID: q.TransactionID, TotalFee: q.TotalFee,
-		PaidAt: q.TimeEnd, OpenID: q.Fields["openid"], BankType: q.BankType, Source: "orderquery", Actor: actor}
+		PaidAt: q.TimeEnd, OpenID: q.OpenID, BankType: q.BankType, Source: "orderquery", Actor: actor}
 }

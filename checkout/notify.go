@@ -21,7 +21,7 @@ func (s *Service) HandleNotification(ctx context.Context, body []byte) error {
 	n, err := s.wx.ParseNotification(body)
 	if err != nil {
 		refusal := newError(KindRefused, notifyRefusal(err), err)
-		s.recordNotify(ctx, outTradeNoOf(body), body, refusal)
+		s.recordNotify(ctx, outTradeNoOf(body), body, refusal, "")
 		return refusal
 	}
 	if !n.Paid() {
@@ -76,11 +76,10 @@ func outTradeNoOf(body []byte) string {
 	return p["out_trade_no"]
 }
 
-func (s *Service) recordNotify(ctx context.Context, no string, body []byte, outcome error, result ...string) {
-	reply, summary := string(wxpay.SuccessReply), ""
-	if len(result) > 0 {
-		summary = result[0]
-	}
+// recordNotify keeps a notification in the timeline with its result and our
+// reply: SUCCESS with result when outcome is nil, FAIL with the reason otherwise.
+func (s *Service) recordNotify(ctx context.Context, no string, body []byte, outcome error, result string) {
+	reply, summary := string(wxpay.SuccessReply), result
 	if outcome != nil {
 		reply = string(wxpay.FailReply(PublicMessage(outcome)))
 		summary = "refused: " + outcome.Error()

@@ -1,18 +1,13 @@
 package handlers_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"image/png"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"wxcheckout/internal/testrig"
 	"wxcheckout/models"
@@ -200,7 +195,7 @@ func TestPaymentPageQRAndStatusThroughPayment(t *testing.T) {
 			t.Errorf("payment page lacks %s", want)
 		}
 	}
-	if got := decodeQR(t, b, r.App.URL+"/pay/"+o.Token+"/qr.png"); got != o.CodeURL {
+	if got := testrig.DecodeQR(t, []byte(get(t, b, r.App.URL+"/pay/"+o.Token+"/qr.png"))); got != o.CodeURL {
 		t.Errorf("QR says %q, want code_url %q", got, o.CodeURL)
 	}
 	if st := statusOf(t, b, r, o); st.Status != "NOTPAY" || st.OutTradeNo != o.OutTradeNo || st.TotalFee != 5800 {
@@ -295,21 +290,4 @@ func statusOf(t *testing.T, b *http.Client, r *testrig.Rig, o *models.Order) sta
 		t.Fatal(err)
 	}
 	return s
-}
-
-func decodeQR(t *testing.T, b *http.Client, u string) string {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader([]byte(get(t, b, u))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.GetText()
 }
