@@ -40,14 +40,7 @@ func (h *Handler) events(c *gin.Context) {
 		c.Status(http.StatusInternalServerError)
 		return
 	}
-	// A stream outlives the server's write timeout; it ends by itself.
-	rc := http.NewResponseController(c.Writer)
-	_ = rc.SetWriteDeadline(time.Time{})
-	hd := c.Writer.Header()
-	hd.Set("Content-Type", "text/event-stream")
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	c.Status(http.StatusOK)
+	rc := startStream(c)
 	if !h.sendStatus(c, rc, o) {
 		return
 	}
@@ -72,6 +65,19 @@ func (h *Handler) events(c *gin.Context) {
 			return
 		}
 	}
+}
+
+// startStream answers with an event stream that outlives the server's write
+// timeout; the stream ends by itself.
+func startStream(c *gin.Context) *http.ResponseController {
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetWriteDeadline(time.Time{})
+	hd := c.Writer.Header()
+	hd.Set("Content-Type", "text/event-stream")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	c.Status(http.StatusOK)
+	return rc
 }
 
 // sendStatus writes one status event and reports whether to keep streaming:
