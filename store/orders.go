@@ -13,6 +13,11 @@ import (
 
 // CreateOrder inserts a new order with its first event.
 func (s *Store) CreateOrder(ctx context.Context, o *models.Order, ev *models.OrderEvent) error {
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Omit("Product").Create(o).Error; err != nil {
 			return fmt.Errorf("create order %s: %w", o.OutTradeNo, err)
@@ -36,6 +41,11 @@ func addEvent(tx *gorm.DB, o *models.Order, ev *models.OrderEvent) error {
 
 // AddEvent appends an event; o may be nil for a message about an unknown order.
 func (s *Store) AddEvent(ctx context.Context, o *models.Order, ev *models.OrderEvent) error {
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return addEvent(s.db.WithContext(ctx), o, ev)
 }
 
@@ -76,6 +86,11 @@ type Change func(cur *models.Order) (set map[string]any, ev *models.OrderEvent)
 // lock from BEGIN (_txlock=immediate) and the UPDATE repeats the status
 // guard, so of N racing transitions exactly one applies.
 func (s *Store) UpdateOrder(ctx context.Context, no string, from []models.OrderStatus, change Change) (o *models.Order, applied bool, err error) {
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer unlock()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var cur models.Order
 		if err := tx.Where("out_trade_no = ?", no).First(&cur).Error; err != nil {
@@ -117,7 +132,12 @@ func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]mode
 // ScheduleQuery sets when the reconciler next asks WeChat about an unpaid
 // order and counts the query just made. A paid or closed order is left alone.
 func (s *Store) ScheduleQuery(ctx context.Context, id uint, next time.Time) error {
-	err := s.db.WithContext(ctx).Model(&models.Order{}).
+	unlock, err := s.lockWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	err = s.db.WithContext(ctx).Model(&models.Order{}).
 		Where("id = ? AND status = ?", id, models.StatusNotPay).
 		Updates(map[string]any{"next_query_at": next.UTC(), "queries": gorm.Expr("queries + 1")}).Error
 	if err != nil {
