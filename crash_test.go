@@ -93,7 +93,11 @@ func newCrashRig(t *testing.T, ctx context.Context) *crashRig {
 	dir := t.TempDir()
 	c := &crashRig{t: t, bin: filepath.Join(dir, "wxcheckout"), dbPath: filepath.Join(dir, "crash.db"),
 		stats: loadkit.NewStats(), tokens: make(map[string]string)}
-	if err := loadkit.Build(ctx, ".", c.bin, raceBuild()); err != nil {
+	var flags []string
+	if raceBuild() {
+		flags = append(flags, "-race")
+	}
+	if err := loadkit.Build(ctx, ".", c.bin, flags...); err != nil {
 		t.Fatal(err)
 	}
 	var err error

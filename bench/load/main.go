@@ -85,7 +85,7 @@ func run(c config) error {
 func startShop(ctx context.Context, dir string) (*loadkit.Proc, string, error) {
 	bin := filepath.Join(dir, "wxcheckout")
 	fmt.Println("load: building the shop …")
-	if err := loadkit.Build(ctx, ".", bin, false); err != nil {
+	if err := loadkit.Build(ctx, ".", bin); err != nil {
 		return nil, "", err
 	}
 	return loadkit.StartApp(bin, []string{"ADDR=127.0.0.1:0", "DATABASE_URL=sqlite:" + filepath.Join(dir, "load.db"),

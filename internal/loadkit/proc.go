@@ -20,13 +20,11 @@ import (
 	"time"
 )
 
-// Build compiles the main package in moduleDir to out. race adds -race, so
-// that a test binary built with -race reuses the same compiled packages.
-func Build(ctx context.Context, moduleDir, out string, race bool) error {
-	args := []string{"build", "-o", out}
-	if race {
-		args = append(args, "-race")
-	}
+// Build compiles the main package in moduleDir to out with extra go build
+// flags (the crash test adds -race when it runs with -race, so that the
+// compiled packages are reused and the child is race-checked).
+func Build(ctx context.Context, moduleDir, out string, flags ...string) error {
+	args := append([]string{"build", "-o", out}, flags...)
 	cmd := exec.CommandContext(ctx, goTool(), append(args, ".")...)
 	cmd.Dir = moduleDir
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -188,16 +186,17 @@ func (p *Proc) Exited() bool {
 }
 
 // RSS is the process's resident set size in bytes, from /proc.
-func (p *Proc) RSS() (int64, error) { return RSSOf(p.cmd.Process.Pid) }
+func (p *Proc) RSS() (int64, error) { return ProcStatusBytes(p.cmd.Process.Pid, "VmRSS") }
 
-// RSSOf reads VmRSS of pid from /proc/<pid>/status (Linux only).
-func RSSOf(pid int) (int64, error) {
+// ProcStatusBytes reads a "kB" field of /proc/<pid>/status (Linux only):
+// VmRSS is the resident set now, VmHWM its peak.
+func ProcStatusBytes(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			f := strings.Fields(rest) // "123456 kB"
 			if len(f) == 2 && f[1] == "kB" {
 				kb, err := strconv.ParseInt(f[0], 10, 64)
@@ -205,5 +204,5 @@ func RSSOf(pid int) (int64, error) {
 			}
 		}
 	}
-	return 0, errors.New("no VmRSS in /proc status")
+	return 0, errors.New("no " + field + " in /proc status")
 }

@@ -115,6 +115,12 @@ func (s *Shopper) Checkout(ctx context.Context, sku string, qty int) (string, er
 	if _, err := s.get(ctx, "/", "GET /"); err != nil {
 		return "", err
 	}
+	return s.PlaceOrder(ctx, sku, qty)
+}
+
+// PlaceOrder is the checkout form's POST alone, for a shopper who has
+// opened the shop before (and so holds the CSRF cookie).
+func (s *Shopper) PlaceOrder(ctx context.Context, sku string, qty int) (string, error) {
 	form := url.Values{"sku": {sku}, "qty": {fmt.Sprint(qty)}, "csrf_token": {s.cookie("csrf")}}
 	resp, _, err := s.postForm(ctx, s.Base+"/checkout", "POST /checkout", form, http.StatusSeeOther)
 	if err != nil {
