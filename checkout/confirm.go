@@ -20,41 +20,52 @@ type Payment struct {
 	BankType      string
 	Source        string // notify, orderquery, closeorder
 	Actor         string
+	// Notice is the notification that reported the payment, if one did. It
+	// is recorded, with its outcome and our reply, in the same transaction
+	// as the payment: a crash cannot keep one without the other.
+	Notice *models.OrderEvent
 }
 
-// ConfirmPayment is the one path that marks an order paid. It checks the
-// amount against the order, then moves the order to PAID at most once: the
-// guarded update applies only from a not-yet-paid status, so any number of
-// concurrent duplicates (several notifications, a query racing one) apply it
-// once. A payment for a locally closed order is still recorded, and flagged.
-// applied is false for a duplicate of a payment already recorded.
+// ConfirmPayment is the one path that marks an order paid. Inside one write
+// transaction it checks the amount against the order and moves the order to
+// PAID at most once: only from a not-yet-paid status, with the UPDATE
+// guarded by the status it saw, so any number of concurrent duplicates
+// (several notifications, a query racing one) apply it once. A payment for a
+// locally closed order is still recorded, and flagged. applied is false for
+// a duplicate of a payment already recorded.
 func (s *Service) ConfirmPayment(ctx context.Context, p Payment) (o *models.Order, applied bool, err error) {
-	o, err = s.OrderByOutTradeNo(ctx, p.OutTradeNo)
-	if err != nil {
-		return nil, false, err
-	}
 	if p.PaidAt.IsZero() {
 		p.PaidAt = s.now()
 	}
-	if p.TotalFee != int64(o.TotalFee) {
-		return o, false, newError(KindRefused, fmt.Sprintf("total_fee %d does not match the order's %d", p.TotalFee, o.TotalFee), nil)
-	}
-	o, applied, err = s.store.UpdateOrder(ctx, p.OutTradeNo,
-		[]models.OrderStatus{models.StatusNotPay, models.StatusClosed, models.StatusFailed},
-		func(cur *models.Order) (map[string]any, *models.OrderEvent) {
-			set := map[string]any{
-				"status": models.StatusPaid, "transaction_id": p.TransactionID, "paid_at": p.PaidAt.UTC(),
-				"open_id": p.OpenID, "bank_type": p.BankType,
-			}
-			summary := fmt.Sprintf("%s → PAID by %s, transaction_id %s, ¥%s", cur.Status, p.Source, p.TransactionID, models.Money(p.TotalFee).Yuan())
-			if cur.Status != models.StatusNotPay {
-				set["flags"] = addFlag(cur.Flags, models.FlagPaidAfterClose)
-				summary += fmt.Sprintf(" — paid after the order was %s locally", cur.Status)
-			}
-			return set, &models.OrderEvent{Kind: models.EventStatus, OK: true, Actor: p.Actor, Summary: summary}
-		})
-	if err != nil {
+	var refused error
+	o, applied, err = s.store.UpdateOrder(ctx, p.OutTradeNo, func(cur *models.Order) (map[string]any, []*models.OrderEvent) {
+		switch {
+		case p.TotalFee != int64(cur.TotalFee):
+			refused = newError(KindRefused, "amount mismatch",
+				fmt.Errorf("total_fee %d does not match the order's %d", p.TotalFee, cur.TotalFee))
+			return nil, s.noticeEvents(p.Notice, refused, "")
+		case cur.Status == models.StatusPaid:
+			return nil, s.noticeEvents(p.Notice, nil, "verified; duplicate of a recorded payment")
+		}
+		set := map[string]any{
+			"status": models.StatusPaid, "transaction_id": p.TransactionID, "paid_at": p.PaidAt.UTC(),
+			"open_id": p.OpenID, "bank_type": p.BankType,
+		}
+		summary := fmt.Sprintf("%s → PAID by %s, transaction_id %s, ¥%s", cur.Status, p.Source, p.TransactionID, models.Money(p.TotalFee).Yuan())
+		if cur.Status != models.StatusNotPay {
+			set["flags"] = addFlag(cur.Flags, models.FlagPaidAfterClose)
+			summary += fmt.Sprintf(" — paid after the order was %s locally", cur.Status)
+		}
+		transition := &models.OrderEvent{Kind: models.EventStatus, OK: true, Actor: p.Actor, Summary: summary}
+		return set, append([]*models.OrderEvent{transition}, s.noticeEvents(p.Notice, nil, "verified; payment applied")...)
+	})
+	switch {
+	case err != nil && isNotFound(err):
+		return nil, false, newError(KindNotFound, "unknown out_trade_no", err)
+	case err != nil:
 		return nil, false, newError(KindInternal, "internal error", err)
+	case refused != nil:
+		return o, false, refused
 	}
 	if applied {
 		s.log.Info("order paid", "out_trade_no", o.OutTradeNo, "transaction_id", p.TransactionID, "total_fee", p.TotalFee, "source", p.Source)

@@ -16,7 +16,7 @@ const maxStoredBody = 16 << 10
 // error means acknowledge with SUCCESS (a payment applied, a duplicate, or a
 // verified result_code=FAIL). Otherwise the error's kind says whether it is
 // a refusal (FAIL, nothing changed) or our own failure (FAIL, retry later).
-// Every notification is kept in the timeline with its outcome.
+// Every notification is kept in the timeline with its outcome and our reply.
 func (s *Service) HandleNotification(ctx context.Context, body []byte) error {
 	n, err := s.wx.ParseNotification(body)
 	if err != nil {
@@ -28,22 +28,43 @@ func (s *Service) HandleNotification(ctx context.Context, body []byte) error {
 		s.recordNotify(ctx, n.OutTradeNo, body, nil, fmt.Sprintf("verified; result_code=%s %s %s: not paid, order unchanged", n.ResultCode, n.ErrCode, n.ErrCodeDes))
 		return nil
 	}
-	_, applied, err := s.ConfirmPayment(ctx, Payment{
+	notice := noticeOf(body)
+	notice.OutTradeNo = n.OutTradeNo
+	_, _, err = s.ConfirmPayment(ctx, Payment{
 		OutTradeNo: n.OutTradeNo, TransactionID: n.TransactionID, TotalFee: n.TotalFee, PaidAt: n.TimeEnd,
-		OpenID: n.OpenID, BankType: n.BankType, Source: "notify", Actor: "wechat",
+		OpenID: n.OpenID, BankType: n.BankType, Source: "notify", Actor: "wechat", Notice: notice,
 	})
 	switch {
-	case err != nil && KindOf(err) == KindNotFound:
+	case err == nil, KindOf(err) == KindRefused:
+		return err // recorded with the order, in the same transaction
+	case KindOf(err) == KindNotFound:
 		err = newError(KindRefused, "unknown out_trade_no", err)
-	case err != nil && KindOf(err) == KindRefused:
-		err = newError(KindRefused, "amount mismatch", err)
 	}
-	result := "verified; payment applied"
-	if err == nil && !applied {
-		result = "verified; duplicate of a recorded payment"
-	}
-	s.recordNotify(ctx, n.OutTradeNo, body, err, result)
+	s.recordNotify(ctx, n.OutTradeNo, body, err, "")
 	return err
+}
+
+// noticeOf is a notification's timeline entry before its outcome is known.
+func noticeOf(body []byte) *models.OrderEvent {
+	if len(body) > maxStoredBody {
+		body = body[:maxStoredBody]
+	}
+	return &models.OrderEvent{Kind: models.EventNotify, Request: string(body), Actor: "wechat"}
+}
+
+// noticeEvents completes a notification's entry with its outcome and our
+// reply — SUCCESS with result when outcome is nil, FAIL with the reason
+// otherwise — for writing with the change it caused. nil stays nil.
+func (s *Service) noticeEvents(ev *models.OrderEvent, outcome error, result string) []*models.OrderEvent {
+	if ev == nil {
+		return nil
+	}
+	ev.OK, ev.Summary, ev.Response = outcome == nil, result, string(wxpay.SuccessReply)
+	if outcome != nil {
+		ev.Summary, ev.Response = "refused: "+outcome.Error(), string(wxpay.FailReply(PublicMessage(outcome)))
+		s.log.Warn("notification refused", "out_trade_no", ev.OutTradeNo, "err", outcome)
+	}
+	return []*models.OrderEvent{ev}
 }
 
 func notifyRefusal(err error) string {
@@ -76,20 +97,12 @@ func outTradeNoOf(body []byte) string {
 	return p["out_trade_no"]
 }
 
-// recordNotify keeps a notification in the timeline with its result and our
-// reply: SUCCESS with result when outcome is nil, FAIL with the reason otherwise.
+// recordNotify keeps a notification that changed nothing in the timeline,
+// attached to the order it names when that order exists.
 func (s *Service) recordNotify(ctx context.Context, no string, body []byte, outcome error, result string) {
-	reply, summary := string(wxpay.SuccessReply), result
-	if outcome != nil {
-		reply = string(wxpay.FailReply(PublicMessage(outcome)))
-		summary = "refused: " + outcome.Error()
-		s.log.Warn("notification refused", "out_trade_no", no, "err", outcome)
-	}
-	if len(body) > maxStoredBody {
-		body = body[:maxStoredBody]
-	}
-	ev := &models.OrderEvent{Kind: models.EventNotify, OK: outcome == nil, Summary: summary,
-		Request: string(body), Response: reply, Actor: "wechat", OutTradeNo: no}
+	ev := noticeOf(body)
+	ev.OutTradeNo = no
+	s.noticeEvents(ev, outcome, result)
 	var o *models.Order
 	if no != "" {
 		o, _ = s.store.OrderByOutTradeNo(ctx, no) // nil for an unknown order: kept unattached

@@ -87,10 +87,12 @@ func (s *Service) prepay(ctx context.Context, o *models.Order, actor string) (*m
 		}
 	}
 	if err == nil {
-		o, _, uerr := s.store.UpdateOrder(ctx, o.OutTradeNo, []models.OrderStatus{models.StatusNotPay},
-			func(*models.Order) (map[string]any, *models.OrderEvent) {
-				return map[string]any{"code_url": resp.CodeURL, "prepay_id": resp.PrepayID, "prepay": models.PrepayDone}, nil
-			})
+		o, _, uerr := s.store.UpdateOrder(ctx, o.OutTradeNo, func(cur *models.Order) (map[string]any, []*models.OrderEvent) {
+			if cur.Status != models.StatusNotPay {
+				return nil, nil
+			}
+			return map[string]any{"code_url": resp.CodeURL, "prepay_id": resp.PrepayID, "prepay": models.PrepayDone}, nil
+		})
 		if uerr != nil {
 			return nil, newError(KindInternal, "internal error", uerr)
 		}
@@ -115,12 +117,18 @@ func (s *Service) prepay(ctx context.Context, o *models.Order, actor string) (*m
 
 // fail marks an order whose prepay never succeeded as FAILED.
 func (s *Service) fail(ctx context.Context, no, reason, actor string) (*models.Order, bool, error) {
-	return s.store.UpdateOrder(ctx, no, []models.OrderStatus{models.StatusNotPay},
-		func(cur *models.Order) (map[string]any, *models.OrderEvent) {
-			return map[string]any{"status": models.StatusFailed, "prepay": models.PrepayFailed, "fail_reason": reason},
-				&models.OrderEvent{Kind: models.EventStatus, OK: false, Actor: actor,
-					Summary: fmt.Sprintf("%s → %s: %s", cur.Status, models.StatusFailed, reason)}
-		})
+	o, applied, err := s.store.UpdateOrder(ctx, no, func(cur *models.Order) (map[string]any, []*models.OrderEvent) {
+		if cur.Status != models.StatusNotPay {
+			return nil, nil
+		}
+		return map[string]any{"status": models.StatusFailed, "prepay": models.PrepayFailed, "fail_reason": reason},
+			[]*models.OrderEvent{{Kind: models.EventStatus, OK: false, Actor: actor,
+				Summary: fmt.Sprintf("%s → %s: %s", cur.Status, models.StatusFailed, reason)}}
+	})
+	if applied {
+		s.broker.Publish(no, o.Status)
+	}
+	return o, applied, err
 }
 
 // wxErrorText is what WeChat said, fit to show: never the internal cause.

@@ -124,12 +124,14 @@ func (s *Service) reload(ctx context.Context, no string, err error) (*models.Ord
 
 // markClosed closes an unpaid order locally; it never touches a PAID order.
 func (s *Service) markClosed(ctx context.Context, no, reason, actor string) (*models.Order, bool, error) {
-	o, applied, err := s.store.UpdateOrder(ctx, no, []models.OrderStatus{models.StatusNotPay},
-		func(cur *models.Order) (map[string]any, *models.OrderEvent) {
-			return map[string]any{"status": models.StatusClosed, "closed_at": s.now().UTC()},
-				&models.OrderEvent{Kind: models.EventStatus, OK: true, Actor: actor,
-					Summary: fmt.Sprintf("%s → CLOSED: %s", cur.Status, reason)}
-		})
+	o, applied, err := s.store.UpdateOrder(ctx, no, func(cur *models.Order) (map[string]any, []*models.OrderEvent) {
+		if cur.Status != models.StatusNotPay { // never closes a PAID order
+			return nil, nil
+		}
+		return map[string]any{"status": models.StatusClosed, "closed_at": s.now().UTC()},
+			[]*models.OrderEvent{{Kind: models.EventStatus, OK: true, Actor: actor,
+				Summary: fmt.Sprintf("%s → CLOSED: %s", cur.Status, reason)}}
+	})
 	if err != nil {
 		return nil, false, newError(KindInternal, "internal error", err)
 	}

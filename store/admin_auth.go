@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"wxcheckout/models"
@@ -22,17 +23,21 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 // CreateSetting stores value under key unless the key already holds one,
 // and reports whether it did: of two processes starting at once, one wins.
 func (s *Store) CreateSetting(ctx context.Context, key, value string) (bool, error) {
-	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&models.Setting{Key: key, Value: value})
-	if res.Error != nil {
-		return false, fmt.Errorf("create setting %s: %w", key, res.Error)
+	var created bool
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&models.Setting{Key: key, Value: value})
+		created = res.RowsAffected == 1
+		return res.Error
+	})
+	if err != nil {
+		return false, fmt.Errorf("create setting %s: %w", key, err)
 	}
-	return res.RowsAffected == 1, nil
+	return created, nil
 }
 
 // CreateAdminSession stores a new session.
 func (s *Store) CreateAdminSession(ctx context.Context, a *models.AdminSession) error {
-	if err := s.db.WithContext(ctx).Create(a).Error; err != nil {
+	if err := s.write(ctx, func(tx *gorm.DB) error { return tx.Create(a).Error }); err != nil {
 		return fmt.Errorf("create admin session: %w", err)
 	}
 	return nil
@@ -49,8 +54,9 @@ func (s *Store) AdminSession(ctx context.Context, idHash string) (*models.AdminS
 
 // TouchAdminSession records activity, which keeps the session from idling out.
 func (s *Store) TouchAdminSession(ctx context.Context, idHash string, at time.Time) error {
-	err := s.db.WithContext(ctx).Model(&models.AdminSession{}).Where("id_hash = ?", idHash).
-		Update("last_seen_at", at.UTC()).Error
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&models.AdminSession{}).Where("id_hash = ?", idHash).Update("last_seen_at", at.UTC()).Error
+	})
 	if err != nil {
 		return fmt.Errorf("touch admin session: %w", err)
 	}
@@ -59,7 +65,10 @@ func (s *Store) TouchAdminSession(ctx context.Context, idHash string, at time.Ti
 
 // DeleteAdminSession ends a session; ending one that is gone is not an error.
 func (s *Store) DeleteAdminSession(ctx context.Context, idHash string) error {
-	if err := s.db.WithContext(ctx).Where("id_hash = ?", idHash).Delete(&models.AdminSession{}).Error; err != nil {
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		return tx.Where("id_hash = ?", idHash).Delete(&models.AdminSession{}).Error
+	})
+	if err != nil {
 		return fmt.Errorf("delete admin session: %w", err)
 	}
 	return nil
@@ -67,8 +76,10 @@ func (s *Store) DeleteAdminSession(ctx context.Context, idHash string) error {
 
 // DeleteAdminSessionsBefore removes sessions that expired or went idle.
 func (s *Store) DeleteAdminSessionsBefore(ctx context.Context, expiredBy, idleSince time.Time) error {
-	err := s.db.WithContext(ctx).Where("expires_at <= ? OR last_seen_at <= ?", expiredBy.UTC(), idleSince.UTC()).
-		Delete(&models.AdminSession{}).Error
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		return tx.Where("expires_at <= ? OR last_seen_at <= ?", expiredBy.UTC(), idleSince.UTC()).
+			Delete(&models.AdminSession{}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("delete old admin sessions: %w", err)
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,12 +12,7 @@ import (
 
 // CreateOrder inserts a new order with its first event.
 func (s *Store) CreateOrder(ctx context.Context, o *models.Order, ev *models.OrderEvent) error {
-	unlock, err := s.lockWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.write(ctx, func(tx *gorm.DB) error {
 		if err := tx.Omit("Product").Create(o).Error; err != nil {
 			return fmt.Errorf("create order %s: %w", o.OutTradeNo, err)
 		}
@@ -39,14 +33,23 @@ func addEvent(tx *gorm.DB, o *models.Order, ev *models.OrderEvent) error {
 	return nil
 }
 
+// addEvents writes an order's events in one statement.
+func addEvents(tx *gorm.DB, o *models.Order, evs []*models.OrderEvent) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	for _, ev := range evs {
+		ev.OrderID, ev.OutTradeNo = &o.ID, o.OutTradeNo
+	}
+	if err := tx.Omit("Order").Create(evs).Error; err != nil {
+		return fmt.Errorf("add %d events for %s: %w", len(evs), o.OutTradeNo, err)
+	}
+	return nil
+}
+
 // AddEvent appends an event; o may be nil for a message about an unknown order.
 func (s *Store) AddEvent(ctx context.Context, o *models.Order, ev *models.OrderEvent) error {
-	unlock, err := s.lockWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return addEvent(s.db.WithContext(ctx), o, ev)
+	return s.write(ctx, func(tx *gorm.DB) error { return addEvent(tx, o, ev) })
 }
 
 // OrderByToken finds an order by its public token.
@@ -77,44 +80,44 @@ func (s *Store) Events(ctx context.Context, orderID uint) ([]models.OrderEvent, 
 }
 
 // Change decides, from the order as it is inside the write transaction,
-// which columns to set and which event to record.
-type Change func(cur *models.Order) (set map[string]any, ev *models.OrderEvent)
+// the columns to set (nil leaves the order as it is) and the events to
+// record, which are written either way in the same transaction — so a
+// message and what it did to the order commit together.
+type Change func(cur *models.Order) (set map[string]any, events []*models.OrderEvent)
 
-// UpdateOrder changes one order only if its status is one of from, writing
-// the event in the same transaction, and returns the order as it is after.
-// Applied reports whether it changed. The transaction holds SQLite's write
-// lock from BEGIN (_txlock=immediate) and the UPDATE repeats the status
-// guard, so of N racing transitions exactly one applies.
-func (s *Store) UpdateOrder(ctx context.Context, no string, from []models.OrderStatus, change Change) (o *models.Order, applied bool, err error) {
-	unlock, err := s.lockWrite(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	defer unlock()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+// UpdateOrder applies change to one order and returns the order as it is
+// after; applied reports whether the order changed. All writes go through
+// one writer (write.go), so change sees the order as no concurrent writer
+// can alter it before the update; the UPDATE still repeats the status it
+// saw as a guard, so of N racing transitions exactly one applies.
+func (s *Store) UpdateOrder(ctx context.Context, no string, change Change) (o *models.Order, applied bool, err error) {
+	err = s.write(ctx, func(tx *gorm.DB) error {
 		var cur models.Order
 		if err := tx.Where("out_trade_no = ?", no).First(&cur).Error; err != nil {
 			return notFound(err, "order "+no)
 		}
+		set, events := change(&cur)
+		if set != nil {
+			set["updated_at"] = time.Now().UTC()
+			// Model(&cur) writes the new values back into cur as well.
+			res := tx.Model(&cur).Where("status = ?", cur.Status).Updates(set)
+			if res.Error != nil {
+				return fmt.Errorf("update order %s: %w", no, res.Error)
+			}
+			if applied = res.RowsAffected == 1; !applied {
+				// The guard did not match; cur may hold values never written.
+				if err := tx.First(&cur, cur.ID).Error; err != nil {
+					return fmt.Errorf("reload order %s: %w", no, err)
+				}
+			}
+		}
 		o = &cur
-		if !slices.Contains(from, cur.Status) {
-			return nil
-		}
-		set, ev := change(&cur)
-		set["updated_at"] = time.Now().UTC()
-		res := tx.Model(&models.Order{}).Where("id = ? AND status = ?", cur.ID, cur.Status).Updates(set)
-		if res.Error != nil {
-			return fmt.Errorf("update order %s: %w", no, res.Error)
-		}
-		if applied = res.RowsAffected == 1; !applied {
-			return nil
-		}
-		if err := tx.First(&cur, cur.ID).Error; err != nil {
-			return fmt.Errorf("reload order %s: %w", no, err)
-		}
-		return addEvent(tx, &cur, ev)
+		return addEvents(tx, &cur, events)
 	})
-	return o, applied, err
+	if err != nil {
+		return nil, false, err
+	}
+	return o, applied, nil
 }
 
 // DueOrders returns unpaid orders whose next query time has come, oldest due first.
@@ -132,14 +135,10 @@ func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]mode
 // ScheduleQuery sets when the reconciler next asks WeChat about an unpaid
 // order and counts the query just made. A paid or closed order is left alone.
 func (s *Store) ScheduleQuery(ctx context.Context, id uint, next time.Time) error {
-	unlock, err := s.lockWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	err = s.db.WithContext(ctx).Model(&models.Order{}).
-		Where("id = ? AND status = ?", id, models.StatusNotPay).
-		Updates(map[string]any{"next_query_at": next.UTC(), "queries": gorm.Expr("queries + 1")}).Error
+	err := s.write(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&models.Order{}).Where("id = ? AND status = ?", id, models.StatusNotPay).
+			Updates(map[string]any{"next_query_at": next.UTC(), "queries": gorm.Expr("queries + 1")}).Error
+	})
 	if err != nil {
 		return fmt.Errorf("schedule query of order %d: %w", id, err)
 	}

@@ -22,12 +22,10 @@ var ErrNotFound = errors.New("not found")
 // Store is the database.
 type Store struct {
 	db *gorm.DB
-	// writes holds SQLite's single write lock on the Go side: one writer at
-	// a time, the others queued here and woken the moment it commits. Left
-	// to SQLite, a writer that finds the database locked polls it with
-	// sleeps of 1 to 100 ms (busy_timeout), which under load capped durable
-	// writes far below what the disk allows and gave waits of seconds.
-	writes chan struct{}
+	// One goroutine does every write, in batches (see write.go).
+	writeq   chan *writeReq
+	stop     chan struct{}
+	loopDone chan struct{}
 }
 
 // Open opens (creating if needed) the SQLite database at path and migrates it.
@@ -58,11 +56,12 @@ func Open(path string) (*Store, error) {
 	}
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
-	s := &Store{db: db, writes: make(chan struct{}, 1)}
+	s := &Store{db: db, writeq: make(chan *writeReq), stop: make(chan struct{}), loopDone: make(chan struct{})}
 	if err := s.migrate(); err != nil {
 		sqlDB.Close()
 		return nil, err
 	}
+	go s.writeLoop()
 	return s, nil
 }
 
@@ -76,8 +75,15 @@ func (s *Store) migrate() error {
 	return nil
 }
 
-// Close closes the database.
+// Close finishes the batch being written and closes the database; later
+// writes fail with ErrClosed.
 func (s *Store) Close() error {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	<-s.loopDone
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
@@ -89,17 +95,6 @@ func (s *Store) Close() error {
 func (s *Store) Ping(ctx context.Context) error {
 	var n int
 	return s.db.WithContext(ctx).Raw("SELECT 1").Scan(&n).Error
-}
-
-// lockWrite makes the caller this process's only writer until it calls
-// unlock (see Store.writes); busy_timeout still covers other processes.
-func (s *Store) lockWrite(ctx context.Context) (unlock func(), err error) {
-	select {
-	case s.writes <- struct{}{}:
-		return func() { <-s.writes }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 func notFound(err error, what string) error {
@@ -118,10 +113,12 @@ func (s *Store) SeedProducts(ctx context.Context, products []models.Product) err
 	if n > 0 {
 		return nil
 	}
-	if err := s.db.WithContext(ctx).Create(&products).Error; err != nil {
-		return fmt.Errorf("seed products: %w", err)
-	}
-	return nil
+	return s.write(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&products).Error; err != nil {
+			return fmt.Errorf("seed products: %w", err)
+		}
+		return nil
+	})
 }
 
 // Products lists the products on sale.

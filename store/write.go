@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+)
+
+// ErrClosed is returned for writes after Close.
+var ErrClosed = errors.New("store closed")
+
+// maxBatch bounds how many callers' writes share one transaction.
+const maxBatch = 128
+
+// writeReq is one caller's write, waiting for the writer.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(tx *gorm.DB) error
+	done chan error
+}
+
+// write runs fn inside a write transaction and returns once that transaction
+// has committed durably (or failed).
+//
+// Group commit: SQLite has one writer, and with synchronous=FULL every commit
+// waits for the disk. So one goroutine does all the writing: it takes every
+// write queued while the previous commit was on its way to disk and runs them
+// in one transaction, each under its own SAVEPOINT, so that one caller's
+// error rolls back only its own work. N concurrent payments cost one fsync,
+// not N, and no writer ever sleeps in SQLite's busy handler.
+func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writeq <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.stop:
+		return ErrClosed
+	}
+	// Once taken, the write is part of a batch: wait for its outcome even if
+	// ctx ends, so that the caller never reports failure for a commit.
+	return <-req.done
+}
+
+// writeLoop is the one writer; it returns when stop is closed.
+func (s *Store) writeLoop() {
+	defer close(s.loopDone)
+	for {
+		var batch []*writeReq
+		select {
+		case r := <-s.writeq:
+			batch = append(batch, r)
+		case <-s.stop:
+			return
+		}
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.writeq:
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		s.commitBatch(batch)
+	}
+}
+
+func (s *Store) commitBatch(batch []*writeReq) {
+	results := make([]error, len(batch))
+	tx := s.db.Begin() // BEGIN IMMEDIATE (_txlock=immediate)
+	if tx.Error != nil {
+		for _, r := range batch {
+			r.done <- fmt.Errorf("begin: %w", tx.Error)
+		}
+		return
+	}
+	for i, r := range batch {
+		results[i] = runSaved(tx, r)
+	}
+	if err := tx.Commit().Error; err != nil {
+		for i := range results {
+			if results[i] == nil {
+				results[i] = fmt.Errorf("commit: %w", err)
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// runSaved runs one caller's write under a savepoint of the batch.
+func runSaved(tx *gorm.DB, r *writeReq) error {
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	if err := tx.Exec("SAVEPOINT w").Error; err != nil {
+		return err
+	}
+	err := r.fn(tx.WithContext(r.ctx))
+	if err != nil {
+		if rerr := tx.Exec("ROLLBACK TO w").Error; rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+	if rerr := tx.Exec("RELEASE w").Error; rerr != nil && err == nil {
+		return rerr
+	}
+	return err
+}
