@@ -69,7 +69,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, p Payment) (o *models.Orde
 	}
 	if applied {
 		s.log.Info("order paid", "out_trade_no", o.OutTradeNo, "transaction_id", p.TransactionID, "total_fee", p.TotalFee, "source", p.Source)
-		s.broker.Publish(o.OutTradeNo, o.Status)
+		s.changed(o)
 	} else if o.TransactionID != p.TransactionID {
 		s.log.Error("second payment reported for a paid order", "out_trade_no", o.OutTradeNo,
 			"recorded", o.TransactionID, "reported", p.TransactionID)

@@ -126,7 +126,7 @@ func (s *Service) fail(ctx context.Context, no, reason, actor string) (*models.O
 				Summary: fmt.Sprintf("%s → %s: %s", cur.Status, models.StatusFailed, reason)}}
 	})
 	if applied {
-		s.broker.Publish(no, o.Status)
+		s.changed(o)
 	}
 	return o, applied, err
 }

@@ -48,6 +48,7 @@ type Service struct {
 	store  *store.Store
 	wx     WeChat
 	broker *Broker
+	status *statusView
 	set    Settings
 	log    *slog.Logger
 	now    func() time.Time
@@ -56,7 +57,8 @@ type Service struct {
 
 // New builds the service.
 func New(d Deps) *Service {
-	s := &Service{store: d.Store, wx: d.WeChat, broker: d.Broker, set: d.Settings, log: d.Logger, now: d.Now, rand: d.Rand}
+	s := &Service{store: d.Store, wx: d.WeChat, broker: d.Broker, set: d.Settings, log: d.Logger, now: d.Now, rand: d.Rand,
+		status: newStatusView(50_000)}
 	if s.broker == nil {
 		s.broker = NewBroker()
 	}

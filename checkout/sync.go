@@ -136,7 +136,7 @@ func (s *Service) markClosed(ctx context.Context, no, reason, actor string) (*mo
 		return nil, false, newError(KindInternal, "internal error", err)
 	}
 	if applied {
-		s.broker.Publish(no, o.Status)
+		s.changed(o)
 	}
 	return o, applied, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"wxcheckout/checkout"
 	"wxcheckout/models"
 )
 
@@ -20,8 +21,8 @@ const heartbeat = 15 * time.Second
 // ends at a final status (or at expiry). One goroutine per open page — the
 // request's own — sleeping on a channel; nothing polls.
 func (h *Handler) events(c *gin.Context) {
-	ctx := c.Request.Context()
-	o, err := h.svc.OrderByToken(ctx, c.Param("token"))
+	ctx, token := c.Request.Context(), c.Param("token")
+	st, err := h.svc.StatusByToken(ctx, token)
 	if err != nil {
 		c.JSON(httpStatus(err), gin.H{"error": "order not found"})
 		return
@@ -34,17 +35,17 @@ func (h *Handler) events(c *gin.Context) {
 	defer h.streams.release(ip)
 	// Subscribe before reading the status, so a change between the two is
 	// not lost: it is either in the read or in the channel.
-	changes, cancel := h.svc.Watch(o.OutTradeNo)
+	changes, cancel := h.svc.Watch(st.OutTradeNo)
 	defer cancel()
-	if o, err = h.svc.OrderByToken(ctx, o.Token); err != nil {
+	if st, err = h.svc.StatusByToken(ctx, token); err != nil {
 		c.Status(http.StatusInternalServerError)
 		return
 	}
 	rc := startStream(c)
-	if !h.sendStatus(c, rc, o) {
+	if !h.sendStatus(c, rc, st) {
 		return
 	}
-	expiry := time.NewTimer(o.ExpiresAt.Sub(h.opt.Now()) + time.Second)
+	expiry := time.NewTimer(st.ExpiresAt.Sub(h.opt.Now()) + time.Second)
 	defer expiry.Stop()
 	ping := time.NewTicker(heartbeat)
 	defer ping.Stop()
@@ -61,7 +62,7 @@ func (h *Handler) events(c *gin.Context) {
 		case <-changes:
 		case <-expiry.C:
 		}
-		if o, err = h.svc.OrderByToken(ctx, o.Token); err != nil || !h.sendStatus(c, rc, o) {
+		if st, err = h.svc.StatusByToken(ctx, token); err != nil || !h.sendStatus(c, rc, st) {
 			return
 		}
 	}
@@ -82,11 +83,11 @@ func startStream(c *gin.Context) *http.ResponseController {
 
 // sendStatus writes one status event and reports whether to keep streaming:
 // not after a final status, an expired QR or a failed write.
-func (h *Handler) sendStatus(c *gin.Context, rc *http.ResponseController, o *models.Order) bool {
-	st := h.statusOf(o)
-	data, _ := json.Marshal(st)
+func (h *Handler) sendStatus(c *gin.Context, rc *http.ResponseController, st checkout.OrderStatus) bool {
+	body := h.statusOf(st)
+	data, _ := json.Marshal(body)
 	if _, err := fmt.Fprintf(c.Writer, "event: status\ndata: %s\n\n", data); err != nil || rc.Flush() != nil {
 		return false
 	}
-	return o.Status == models.StatusNotPay && !st.Expired
+	return st.Status == models.StatusNotPay && !body.Expired
 }

@@ -19,6 +19,8 @@ type Checkout interface {
 	PlaceOrder(ctx context.Context, r checkout.PlaceRequest) (*models.Order, error)
 	Renew(ctx context.Context, token, clientIP string) (*models.Order, error)
 	OrderByToken(ctx context.Context, token string) (*models.Order, error)
+	// StatusByToken is cheap: polls and streams of open pages call it.
+	StatusByToken(ctx context.Context, token string) (checkout.OrderStatus, error)
 	HandleNotification(ctx context.Context, body []byte) error
 	Ping(ctx context.Context) error
 	// Watch streams the order's status changes until cancel is called.

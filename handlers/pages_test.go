@@ -291,3 +291,17 @@ func statusOf(t *testing.T, b *http.Client, r *testrig.Rig, o *models.Order) sta
 	}
 	return s
 }
+
+func TestStatusSeesCloseAndFailure(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	b, csrf := shopper(t, r)
+	o := orderByLocation(t, r, buy(t, r, b, url.Values{"csrf_token": {csrf}, "sku": {"COFFEE"}}))
+	if st := statusOf(t, b, r, o); st.Status != "NOTPAY" { // now in the status view
+		t.Fatalf("status = %s", st.Status)
+	}
+	r.Clock.Advance(16 * time.Minute)
+	r.Svc.ReconcileOnce(t.Context(), 1, 10) // expires and closes it
+	if st := statusOf(t, b, r, o); st.Status != "CLOSED" {
+		t.Errorf("status after the reconciler closed the order = %s, want CLOSED", st.Status)
+	}
+}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"wxcheckout/models"
+	"wxcheckout/checkout"
 )
 
 type statusJSON struct {
@@ -16,19 +16,20 @@ type statusJSON struct {
 	ExpiresAt  int64  `json:"expires_at"` // unix milliseconds
 }
 
-func (h *Handler) statusOf(o *models.Order) statusJSON {
-	return statusJSON{Status: string(o.Status), OutTradeNo: o.OutTradeNo, TotalFee: int64(o.TotalFee),
-		Expired: o.Expired(h.opt.Now()), ExpiresAt: o.ExpiresAt.UnixMilli()}
+func (h *Handler) statusOf(st checkout.OrderStatus) statusJSON {
+	return statusJSON{Status: string(st.Status), OutTradeNo: st.OutTradeNo, TotalFee: int64(st.TotalFee),
+		Expired: st.Expired(h.opt.Now()), ExpiresAt: st.ExpiresAt.UnixMilli()}
 }
 
-// status answers the payment page's poll from the database alone: it never
-// calls WeChat (the reconciler does that) and never writes.
+// status answers the payment page's poll without calling WeChat (the
+// reconciler does that) and without writing: from the service's status
+// view, or one database read.
 func (h *Handler) status(c *gin.Context) {
-	o, err := h.svc.OrderByToken(c.Request.Context(), c.Param("token"))
+	st, err := h.svc.StatusByToken(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		c.JSON(httpStatus(err), gin.H{"error": "order not found"})
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, h.statusOf(o))
+	c.JSON(http.StatusOK, h.statusOf(st))
 }
