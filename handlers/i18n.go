@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -40,7 +41,7 @@ const langCookie = "lang"
 // the cookie, then Accept-Language; Chinese when nothing says otherwise.
 func (h *Handler) language(c *gin.Context) Lang {
 	if q := c.Query("lang"); q == "en" || q == "zh" {
-		c.SetSameSite(2) // http.SameSiteLaxMode
+		c.SetSameSite(http.SameSiteLaxMode)
 		c.SetCookie(langCookie, q, 365*24*3600, "/", "", h.opt.SecureCookies, true)
 		return Lang(q)
 	}
