@@ -97,15 +97,19 @@ func outTradeNoOf(body []byte) string {
 	return p["out_trade_no"]
 }
 
-// recordNotify keeps a notification that changed nothing in the timeline,
-// attached to the order it names when that order exists.
+// recordNotify keeps a notification that changed nothing in the timeline of
+// the order it names. One that names no order of ours is only logged:
+// kept, anyone could fill the database by posting to the notify URL.
 func (s *Service) recordNotify(ctx context.Context, no string, body []byte, outcome error, result string) {
 	ev := noticeOf(body)
 	ev.OutTradeNo = no
 	s.noticeEvents(ev, outcome, result)
-	var o *models.Order
-	if no != "" {
-		o, _ = s.store.OrderByOutTradeNo(ctx, no) // nil for an unknown order: kept unattached
+	if no == "" {
+		return
+	}
+	o, err := s.store.OrderByOutTradeNo(ctx, no)
+	if err != nil {
+		return // an unknown order: logged above
 	}
 	if err := s.store.AddEvent(ctx, o, ev); err != nil {
 		s.log.Error("record notification", "out_trade_no", no, "err", err)

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -203,5 +204,20 @@ func TestNotifyAfterCloseIsRecordedAndFlagged(t *testing.T) {
 	got := r.Order(t, o.OutTradeNo)
 	if got.Status != models.StatusPaid || !got.HasFlag(models.FlagPaidAfterClose) {
 		t.Errorf("order = %+v, want PAID flagged %s", snap(got), models.FlagPaidAfterClose)
+	}
+}
+
+// Refused notifications that name no order of ours are logged, not stored:
+// otherwise anyone could grow the database through the notify URL.
+func TestNotifyGarbageIsNotStored(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	before := r.CountRows(t, "order_events")
+	for i := range 20 {
+		postNotify(t, r, []byte(fmt.Sprintf("<xml><out_trade_no>20261122000000000000GARB%04d</out_trade_no></xml>", i)), "text/xml")
+		postNotify(t, r, notification(t, o, func(p wxpay.Params) { p["out_trade_no"] = fmt.Sprintf("20261122000000000000NOSU%04d", i) }), "text/xml")
+	}
+	if n := r.CountRows(t, "order_events"); n != before {
+		t.Errorf("%d events stored after 40 refused notifications for unknown orders, want %d", n, before)
 	}
 }

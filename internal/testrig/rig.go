@@ -47,6 +47,7 @@ func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.
 type Rig struct {
 	Clock  *Clock
 	Store  *store.Store
+	DBPath string
 	Sim    *wxpaysim.Server
 	SimURL string
 	WeChat *wxpay.Client
@@ -77,7 +78,14 @@ var Products = []models.Product{
 // MustOpenStore opens real SQLite in a temp dir, closed at cleanup.
 func MustOpenStore(tb testing.TB) *store.Store {
 	tb.Helper()
-	s, err := store.Open(filepath.Join(tb.TempDir(), "test.db"))
+	s, _ := openStore(tb)
+	return s
+}
+
+func openStore(tb testing.TB) (*store.Store, string) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "test.db")
+	s, err := store.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -85,13 +93,14 @@ func MustOpenStore(tb testing.TB) *store.Store {
 	if err := s.SeedProducts(context.Background(), Products); err != nil {
 		tb.Fatal(err)
 	}
-	return s
+	return s, path
 }
 
 // New starts a rig.
 func New(tb testing.TB, opt Options) *Rig {
 	tb.Helper()
-	r := &Rig{Clock: NewClock(), Store: MustOpenStore(tb)}
+	r := &Rig{Clock: NewClock()}
+	r.Store, r.DBPath = openStore(tb)
 	now := r.Clock.Now
 	if opt.RealClock {
 		now = time.Now
