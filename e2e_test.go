@@ -36,6 +36,16 @@ func startApp(t testing.TB, env map[string]string) *app {
 // launchApp is startApp with the stop in the caller's hands.
 func launchApp(t testing.TB, env map[string]string) (*app, func() error) {
 	t.Helper()
+	var logOut io.Writer = io.Discard
+	if os.Getenv("E2E_LOG") != "" {
+		logOut = os.Stderr
+	}
+	return launchAppLogging(t, env, logOut)
+}
+
+// launchAppLogging is launchApp writing the app's log to logOut.
+func launchAppLogging(t testing.TB, env map[string]string, logOut io.Writer) (*app, func() error) {
+	t.Helper()
 	vars := map[string]string{"ADDR": "127.0.0.1:0", "DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "e2e.db")}
 	for k, v := range env {
 		vars[k] = v
@@ -43,10 +53,6 @@ func launchApp(t testing.TB, env map[string]string) (*app, func() error) {
 	cfg, err := config.Load(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
-	}
-	var logOut io.Writer = io.Discard
-	if os.Getenv("E2E_LOG") != "" {
-		logOut = os.Stderr
 	}
 	a, err := newApp(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
 	if err != nil {
