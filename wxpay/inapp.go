@@ -1,6 +1,7 @@
 package wxpay
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -14,6 +15,9 @@ import (
 // "getBrandWCPayRequest": appId, timeStamp, nonceStr, package=prepay_id=…,
 // signType and paySign.
 func JSAPIPayParams(appID, prepayID, key string, t SignType, now time.Time, nonce string) (map[string]string, error) {
+	if err := requireAll(appID, prepayID, key, nonce); err != nil {
+		return nil, err
+	}
 	p := Params{
 		"appId":     appID,
 		"timeStamp": strconv.FormatInt(now.Unix(), 10),
@@ -33,6 +37,9 @@ func JSAPIPayParams(appID, prepayID, key string, t SignType, now time.Time, nonc
 // app: appid, partnerid, prepayid, package=Sign=WXPay, noncestr, timestamp
 // and sign.
 func AppPayParams(appID, mchID, prepayID, key string, t SignType, now time.Time, nonce string) (map[string]string, error) {
+	if err := requireAll(appID, mchID, prepayID, key, nonce); err != nil {
+		return nil, err
+	}
 	p := Params{
 		"appid":     appID,
 		"partnerid": mchID,
@@ -47,4 +54,15 @@ func AppPayParams(appID, mchID, prepayID, key string, t SignType, now time.Time,
 	}
 	p["sign"] = sign
 	return p, nil
+}
+
+// requireAll refuses empty arguments: an empty field would be left out of
+// the signature silently, and the client would fail with an opaque error.
+func requireAll(vs ...string) error {
+	for _, v := range vs {
+		if v == "" {
+			return fmt.Errorf("%w: appid, mch_id, prepay_id, key and nonce must not be empty", ErrInvalidParam)
+		}
+	}
+	return nil
 }

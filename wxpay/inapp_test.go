@@ -1,6 +1,7 @@
 package wxpay_test
 
 import (
+	"errors"
 	"maps"
 	"testing"
 	"time"
@@ -89,5 +90,15 @@ func TestPayParamsUnknownSignType(t *testing.T) {
 	}
 	if _, err := wxpay.AppPayParams(testAppID, testMchID, "wx1", testKey, "SHA1", time.Now(), "n"); err == nil {
 		t.Error("AppPayParams with SHA1 = nil error")
+	}
+}
+
+func TestInAppParamsRefuseEmptyFields(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	if _, err := wxpay.JSAPIPayParams("wx1", "", "k", wxpay.SignMD5, now, "n"); !errors.Is(err, wxpay.ErrInvalidParam) {
+		t.Errorf("JSAPI with no prepay_id = %v, want ErrInvalidParam", err)
+	}
+	if _, err := wxpay.AppPayParams("wx1", "1900", "wx2", "k", wxpay.SignMD5, now, ""); !errors.Is(err, wxpay.ErrInvalidParam) {
+		t.Errorf("APP with no nonce = %v, want ErrInvalidParam", err)
 	}
 }
