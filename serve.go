@@ -76,7 +76,8 @@ func newApp(cfg config.Config, log *slog.Logger) (a *app, err error) {
 		return nil, err
 	}
 	opts := handlers.Options{ScanURL: scanURL, SecureCookies: a.cfg.SecureCookies(), Admin: a.svc, Auth: adminAuth,
-		MaxCheckoutsPerClient: a.cfg.MaxCheckoutsPerClient, MaxStreamsPerClient: a.cfg.MaxStreamsPerClient}
+		MaxCheckoutsPerClient: a.cfg.MaxCheckoutsPerClient, MaxStreamsPerClient: a.cfg.MaxStreamsPerClient,
+		TrustedProxies: a.cfg.TrustedProxies}
 	if a.sim != nil {
 		opts.Simulator = a.sim
 	}

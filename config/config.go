@@ -33,6 +33,9 @@ type Config struct {
 	// Load tests from one address raise them.
 	MaxCheckoutsPerClient int
 	MaxStreamsPerClient   int
+	// TrustedProxies may name the client in X-Forwarded-For; the per-client
+	// limits and the admin login limit count that address.
+	TrustedProxies []string
 }
 
 // Load reads the environment through getenv.
@@ -76,7 +79,28 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.MaxStreamsPerClient, err = positiveInt(env, "MAX_STREAMS_PER_CLIENT", 32); err != nil {
 		return c, err
 	}
+	if c.TrustedProxies, err = parseProxies(env("TRUSTED_PROXIES", "127.0.0.1,::1")); err != nil {
+		return c, err
+	}
 	return c, c.loadMerchant()
+}
+
+// parseProxies reads a comma-separated list of IP addresses and CIDR ranges.
+func parseProxies(v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return nil, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP address nor a CIDR range", p)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func positiveInt(env func(string, string) string, name string, def int) (int, error) {

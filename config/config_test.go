@@ -2,6 +2,7 @@ package config
 
 import (
 	"net"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,11 @@ func TestDefaultsRunTheSimulator(t *testing.T) {
 		AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID, APIKey: wxpaysim.DemoAPIKey,
 		SignType: wxpay.SignHMACSHA256, OrderTTL: 15 * time.Minute, Simulator: true,
 		MaxCheckoutsPerClient: 4, MaxStreamsPerClient: 32}
-	if c != want {
+	if got := strings.Join(c.TrustedProxies, ","); got != "127.0.0.1,::1" {
+		t.Errorf("TrustedProxies = %q, want loopback only", got)
+	}
+	c.TrustedProxies = nil
+	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Load() = %+v\nwant %+v", c, want)
 	}
 	if got := c.NotifyEndpoint(); got != "http://localhost:8080/wxpay/notify" {
@@ -59,6 +64,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"ORDER_TTL": "3h"}, "ORDER_TTL"},
 		{map[string]string{"MAX_CHECKOUTS_PER_CLIENT": "0"}, "MAX_CHECKOUTS_PER_CLIENT"},
 		{map[string]string{"MAX_STREAMS_PER_CLIENT": "many"}, "MAX_STREAMS_PER_CLIENT"},
+		{map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, nginx"}, "TRUSTED_PROXIES"},
 		{with("WXPAY_API_KEY", "<unset>"), "WXPAY_API_KEY"},
 		{with("WXPAY_API_KEY", "short"), "WXPAY_API_KEY"},
 		{with("WXPAY_APPID", "<unset>"), "WXPAY_APPID"},

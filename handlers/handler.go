@@ -41,6 +41,8 @@ type Options struct {
 	// IP. Zero means the defaults.
 	MaxStreamsPerClient   int
 	MaxCheckoutsPerClient int
+	// TrustedProxies may set X-Forwarded-For; default loopback only.
+	TrustedProxies []string
 	// Admin and Auth serve the admin console; when either is nil the
 	// /admin routes are not mounted at all.
 	Admin AdminService

@@ -305,3 +305,26 @@ func TestStatusSeesCloseAndFailure(t *testing.T) {
 		t.Errorf("status after the reconciler closed the order = %s, want CLOSED", st.Status)
 	}
 }
+
+func TestForwardedForIsBelievedOnlyFromTrustedProxies(t *testing.T) {
+	for _, tt := range []struct {
+		proxies []string
+		want    string
+	}{
+		{nil, "203.0.113.7"},                  // default: the proxy on this host is trusted
+		{[]string{"10.0.0.0/8"}, "127.0.0.1"}, // loopback is not a trusted proxy: the header is ignored
+	} {
+		r := testrig.New(t, testrig.Options{TrustedProxies: tt.proxies})
+		b, csrf := shopper(t, r)
+		req, _ := http.NewRequest("POST", r.App.URL+"/checkout", strings.NewReader(url.Values{"csrf_token": {csrf}, "sku": {"PENNY"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", "203.0.113.7")
+		resp, err := b.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o := orderByLocation(t, r, resp); o.ClientIP != tt.want {
+			t.Errorf("proxies %v: client IP %q, want %q", tt.proxies, o.ClientIP, tt.want)
+		}
+	}
+}

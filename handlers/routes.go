@@ -13,10 +13,15 @@ func (h *Handler) Routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	// Only a proxy on this host may name the client in X-Forwarded-For;
-	// otherwise anyone could pick the address the admin login limit counts.
-	if err := r.SetTrustedProxies([]string{"127.0.0.1", "::1"}); err != nil {
-		panic(err) // constant addresses: cannot fail
+	// Only a trusted proxy (by default one on this host) may name the client
+	// in X-Forwarded-For; otherwise anyone could pick the address that the
+	// per-client limits and the admin login limit count.
+	proxies := h.opt.TrustedProxies
+	if len(proxies) == 0 {
+		proxies = []string{"127.0.0.1", "::1"}
+	}
+	if err := r.SetTrustedProxies(proxies); err != nil {
+		panic(err) // config.Load validated them
 	}
 	r.Use(h.requestID, h.logRequests, h.recover, h.limitBody, h.securityHeaders)
 

@@ -67,6 +67,8 @@ type Options struct {
 	MinCloseAge time.Duration
 	Speedup     float64
 	MaxStreams  int // handlers.Options.MaxStreamsPerClient
+	// TrustedProxies is handlers.Options.TrustedProxies.
+	TrustedProxies []string
 }
 
 // Products are the rig's catalogue.
@@ -133,7 +135,7 @@ func New(tb testing.TB, opt Options) *Rig {
 		tb.Fatal(err)
 	}
 	hd, err := handlers.New(r.Svc, handlers.Options{Simulator: r.Sim, ScanURL: "/sim/scan", Now: now,
-		Admin: r.Svc, Auth: r.Auth, MaxStreamsPerClient: opt.MaxStreams}, r.Log)
+		Admin: r.Svc, Auth: r.Auth, MaxStreamsPerClient: opt.MaxStreams, TrustedProxies: opt.TrustedProxies}, r.Log)
 	if err != nil {
 		tb.Fatal(err)
 	}
