@@ -1,39 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"wxcheckout/models"
 )
 
-// lockedBuffer is a log sink safe for the app's concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestLogsNeverShowTheAPIKey runs a purchase with a key of our own and
 // reads every log line the app wrote.
 func TestLogsNeverShowTheAPIKey(t *testing.T) {
 	const key = "Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4"
-	var logs lockedBuffer
+	var logs syncBuffer
 	a, stop := launchAppLogging(t, map[string]string{"WXPAY_API_KEY": key}, &logs)
 	o := buyOverHTTP(t, a, "COFFEE-250")
 	must(t, a.sim.Pay(o.CodeURL))
