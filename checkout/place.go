@@ -103,7 +103,7 @@ func (s *Service) prepay(ctx context.Context, o *models.Order, actor string) (*m
 		if qerr := s.Sync(ctx, o.OutTradeNo, actor); qerr != nil {
 			return nil, qerr
 		}
-		return s.store.OrderByOutTradeNo(ctx, o.OutTradeNo)
+		return s.OrderByOutTradeNo(ctx, o.OutTradeNo)
 	}
 	reason := "unifiedorder: " + err.Error()
 	if _, _, ferr := s.fail(ctx, o.OutTradeNo, reason, actor); ferr != nil {
