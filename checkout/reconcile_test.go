@@ -143,6 +143,9 @@ func TestCloseThatMeetsORDERPAIDRecordsThePayment(t *testing.T) {
 	if got == nil || got.Status != models.StatusPaid || got.TransactionID == "" {
 		t.Fatalf("close that met ORDERPAID left the order %+v (%v), want PAID with the payment", got, err)
 	}
+	if err != nil {
+		t.Errorf("close that met ORDERPAID and recorded the payment = %v, want no error", err)
+	}
 	evs, _ := svc.Events(context.Background(), got)
 	var sawORDERPAID bool
 	for _, ev := range evs {

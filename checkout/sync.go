@@ -104,12 +104,13 @@ func (s *Service) closeAtWeChat(ctx context.Context, o *models.Order, actor stri
 	case err == nil, wxpay.IsOrderClosed(err):
 		return nil
 	case wxpay.IsOrderPaid(err):
-		// Paid between our query and the close: record the payment.
-		_, qerr := s.query(ctx, o, actor)
-		if qerr != nil {
-			return qerr
+		// Paid between our query and the close: the outcome is known once the
+		// payment is recorded, as when the query before the close finds it.
+		state, qerr := s.query(ctx, o, actor)
+		if qerr == nil && state != wxpay.TradeSuccess && state != wxpay.TradeRefund {
+			qerr = newError(KindUpstream, "closeorder says ORDERPAID but orderquery says "+state, err)
 		}
-		return newError(KindConflict, "订单已支付 / the order was paid", err)
+		return qerr
 	}
 	return newError(KindUpstream, "关闭订单失败 / closeorder failed: "+wxErrorText(err), err)
 }
