@@ -16,6 +16,7 @@ const (
 	KindConflict             // not possible in the order's current state
 	KindUpstream             // WeChat Pay said no or could not be reached
 	KindRefused              // a notification or message we will not accept
+	KindLimited              // the client is over a limit; nothing was created
 )
 
 // Error keeps the text safe to show apart from the internal cause, which

@@ -19,6 +19,9 @@ type PlaceRequest struct {
 	SKU      string
 	Quantity int
 	ClientIP string
+	// ClientKey is what per-client limits count (the IP, or an IPv6 /64);
+	// ClientIP when empty.
+	ClientKey string
 }
 
 // PlaceOrder creates an order, calls unifiedorder and returns the order with
@@ -30,6 +33,12 @@ func (s *Service) PlaceOrder(ctx context.Context, r PlaceRequest) (*models.Order
 	p, err := s.store.ProductBySKU(ctx, r.SKU)
 	if err != nil {
 		return nil, lookupError(err, "商品不存在 / no such product")
+	}
+	if r.ClientKey == "" {
+		r.ClientKey = r.ClientIP
+	}
+	if err := s.checkOpenOrders(ctx, r.ClientKey); err != nil {
+		return nil, err
 	}
 	o, err := s.newOrder(p, r)
 	if err != nil {
@@ -58,7 +67,7 @@ func (s *Service) newOrder(p *models.Product, r PlaceRequest) (*models.Order, er
 	return &models.Order{
 		OutTradeNo: no, Token: token, ProductID: p.ID, SKU: p.SKU, Body: p.Name,
 		Quantity: r.Quantity, UnitPrice: p.Price, TotalFee: p.Price * models.Money(r.Quantity),
-		Status: models.StatusNotPay, Prepay: models.PrepayPending, ClientIP: r.ClientIP,
+		Status: models.StatusNotPay, Prepay: models.PrepayPending, ClientIP: r.ClientIP, ClientKey: r.ClientKey,
 		TimeStart: now, ExpiresAt: now.Add(s.set.OrderTTL), NextQueryAt: now.Add(firstQueryAfter), CreatedAt: s.now(),
 	}, nil
 }
@@ -145,7 +154,7 @@ func wxErrorText(err error) string {
 
 // Renew replaces an expired, closed or failed order with a fresh one for the
 // same product and quantity: a new out_trade_no and a new QR.
-func (s *Service) Renew(ctx context.Context, token, clientIP string) (*models.Order, error) {
+func (s *Service) Renew(ctx context.Context, token, clientIP, clientKey string) (*models.Order, error) {
 	old, err := s.OrderByToken(ctx, token)
 	if err != nil {
 		return nil, err
@@ -153,5 +162,22 @@ func (s *Service) Renew(ctx context.Context, token, clientIP string) (*models.Or
 	if !old.Expired(s.now()) {
 		return nil, newError(KindConflict, "订单仍可支付 / this order can still be paid", nil)
 	}
-	return s.PlaceOrder(ctx, PlaceRequest{SKU: old.SKU, Quantity: old.Quantity, ClientIP: clientIP})
+	return s.PlaceOrder(ctx, PlaceRequest{SKU: old.SKU, Quantity: old.Quantity, ClientIP: clientIP, ClientKey: clientKey})
+}
+
+// checkOpenOrders refuses a client that already holds as many unpaid,
+// unexpired orders as it may: each is a payable code at WeChat.
+func (s *Service) checkOpenOrders(ctx context.Context, key string) error {
+	if s.set.MaxOpenOrdersPerClient <= 0 || key == "" {
+		return nil
+	}
+	n, err := s.store.CountOpenOrders(ctx, key, s.now())
+	if err != nil {
+		return newError(KindInternal, "internal error", err)
+	}
+	if n >= int64(s.set.MaxOpenOrdersPerClient) {
+		return newError(KindLimited, "未支付的订单过多，请先完成或等待其过期 / too many unpaid orders; pay or let them expire first",
+			fmt.Errorf("client %s holds %d open orders", key, n))
+	}
+	return nil
 }

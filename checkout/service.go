@@ -30,6 +30,9 @@ type Settings struct {
 	NotifyURL string
 	ServerIP  string // spbill_create_ip: for Native, the merchant server's IP
 	MaxQty    int    // the most items in one order
+	// MaxOpenOrdersPerClient caps one client's unpaid, unexpired orders;
+	// 0 means no cap.
+	MaxOpenOrdersPerClient int
 }
 
 // Deps are the service's collaborators; Now and Rand default to the real ones.

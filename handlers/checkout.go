@@ -39,7 +39,7 @@ func (h *Handler) placeOrder(c *gin.Context) {
 
 // renew replaces an expired order with a fresh one and shows its QR.
 func (h *Handler) renew(c *gin.Context) {
-	o, err := h.svc.Renew(c.Request.Context(), c.Param("token"), c.ClientIP())
+	o, err := h.svc.Renew(c.Request.Context(), c.Param("token"), c.ClientIP(), c.ClientIP())
 	if err != nil {
 		h.fail(c, err)
 		return

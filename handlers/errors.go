@@ -16,6 +16,7 @@ var statusOf = map[checkout.Kind]int{
 	checkout.KindConflict: http.StatusConflict,
 	checkout.KindUpstream: http.StatusBadGateway,
 	checkout.KindRefused:  http.StatusBadRequest,
+	checkout.KindLimited:  http.StatusTooManyRequests,
 }
 
 func httpStatus(err error) int { return statusOf[checkout.KindOf(err)] }

@@ -17,7 +17,7 @@ import (
 type Checkout interface {
 	Products(ctx context.Context) ([]models.Product, error)
 	PlaceOrder(ctx context.Context, r checkout.PlaceRequest) (*models.Order, error)
-	Renew(ctx context.Context, token, clientIP string) (*models.Order, error)
+	Renew(ctx context.Context, token, clientIP, clientKey string) (*models.Order, error)
 	OrderByToken(ctx context.Context, token string) (*models.Order, error)
 	// StatusByToken is cheap: polls and streams of open pages call it.
 	StatusByToken(ctx context.Context, token string) (checkout.OrderStatus, error)

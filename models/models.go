@@ -60,22 +60,24 @@ const (
 
 // Order is one checkout and, at most once, one payment.
 type Order struct {
-	ID            uint        `gorm:"primaryKey"`
-	OutTradeNo    string      `gorm:"size:32;uniqueIndex;not null"`
-	Token         string      `gorm:"size:64;uniqueIndex;not null"`
-	ProductID     uint        `gorm:"not null;index"`
-	Product       Product     `gorm:"constraint:OnDelete:RESTRICT"`
-	SKU           string      `gorm:"size:32;not null"`
-	Body          string      `gorm:"size:127;not null"`
-	Quantity      int         `gorm:"not null"`
-	UnitPrice     Money       `gorm:"not null"`
-	TotalFee      Money       `gorm:"not null"`
-	Status        OrderStatus `gorm:"size:16;not null;index:idx_orders_status_next"`
-	Prepay        Prepay      `gorm:"size:16;not null"`
-	FailReason    string
-	CodeURL       string
-	PrepayID      string `gorm:"size:64"`
-	ClientIP      string `gorm:"size:64"`
+	ID         uint        `gorm:"primaryKey"`
+	OutTradeNo string      `gorm:"size:32;uniqueIndex;not null"`
+	Token      string      `gorm:"size:64;uniqueIndex;not null"`
+	ProductID  uint        `gorm:"not null;index"`
+	Product    Product     `gorm:"constraint:OnDelete:RESTRICT"`
+	SKU        string      `gorm:"size:32;not null"`
+	Body       string      `gorm:"size:127;not null"`
+	Quantity   int         `gorm:"not null"`
+	UnitPrice  Money       `gorm:"not null"`
+	TotalFee   Money       `gorm:"not null"`
+	Status     OrderStatus `gorm:"size:16;not null;index:idx_orders_status_next"`
+	Prepay     Prepay      `gorm:"size:16;not null"`
+	FailReason string
+	CodeURL    string
+	PrepayID   string `gorm:"size:64"`
+	ClientIP   string `gorm:"size:64"`
+	// ClientKey is what per-client limits count: the IP, or its /64 for IPv6.
+	ClientKey     string `gorm:"size:64;index:idx_orders_client_open"`
 	TimeStart     time.Time
 	ExpiresAt     time.Time `gorm:"not null"`
 	NextQueryAt   time.Time `gorm:"index:idx_orders_status_next"`

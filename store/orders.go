@@ -157,3 +157,15 @@ func (s *Store) PendingPrepays(ctx context.Context, cutoff time.Time, limit int)
 	}
 	return os, nil
 }
+
+// CountOpenOrders counts a client's unpaid orders that can still be paid.
+func (s *Store) CountOpenOrders(ctx context.Context, clientKey string, now time.Time) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&models.Order{}).
+		Where("client_key = ? AND status = ? AND expires_at > ?", clientKey, models.StatusNotPay, now.UTC()).
+		Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count open orders of %s: %w", clientKey, err)
+	}
+	return n, nil
+}
