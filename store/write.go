@@ -11,6 +11,11 @@ import (
 // ErrClosed is returned for writes after Close.
 var ErrClosed = errors.New("store closed")
 
+// ErrUncertain is returned when a batch's COMMIT failed: the write may or may
+// not be in the database, so callers must read it back before relying on
+// either outcome.
+var ErrUncertain = errors.New("commit outcome unknown")
+
 // maxBatch bounds how many callers' writes share one transaction.
 const maxBatch = 128
 
@@ -83,7 +88,7 @@ func (s *Store) commitBatch(batch []*writeReq) {
 	if err := tx.Commit().Error; err != nil {
 		for i := range results {
 			if results[i] == nil {
-				results[i] = fmt.Errorf("commit: %w", err)
+				results[i] = fmt.Errorf("%w: %w", ErrUncertain, err)
 			}
 		}
 	}
@@ -93,14 +98,16 @@ func (s *Store) commitBatch(batch []*writeReq) {
 }
 
 // runSaved runs one caller's write under a savepoint of the batch.
+//
+// Once taken from the queue a write runs to its end, whatever its caller's
+// context does: cancelling a statement makes SQLite interrupt it, and an
+// interrupted write rolls back the whole transaction — the other callers'
+// payments included. A panic fails only its own write.
 func runSaved(tx *gorm.DB, r *writeReq) error {
-	if err := r.ctx.Err(); err != nil {
-		return err
-	}
 	if err := tx.Exec("SAVEPOINT w").Error; err != nil {
 		return err
 	}
-	err := r.fn(tx.WithContext(r.ctx))
+	err := runRecovered(tx.WithContext(context.WithoutCancel(r.ctx)), r.fn)
 	if err != nil {
 		if rerr := tx.Exec("ROLLBACK TO w").Error; rerr != nil {
 			return errors.Join(err, rerr)
@@ -110,4 +117,13 @@ func runSaved(tx *gorm.DB, r *writeReq) error {
 		return rerr
 	}
 	return err
+}
+
+func runRecovered(tx *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("write panicked: %v", p)
+		}
+	}()
+	return fn(tx)
 }
