@@ -23,12 +23,12 @@ func (s *Service) AdminAction(ctx context.Context, no, action, actor string) (*m
 		return nil, err
 	}
 	if action != ActionSync && action != ActionClose {
-		return o, newError(KindInvalid, "unknown action", nil)
+		return o, newError(KindInvalid, msgUnknownAction, nil)
 	}
 	ev := &models.OrderEvent{Kind: models.EventAdmin, OK: true, Actor: actor,
 		Summary: fmt.Sprintf("%s requested %s", actor, action)}
 	if err := s.store.AddEvent(ctx, o, ev); err != nil {
-		return o, newError(KindInternal, "internal error", err)
+		return o, newError(KindInternal, msgInternal, err)
 	}
 	s.log.Info("admin action", "out_trade_no", no, "action", action, "actor", actor)
 	if action == ActionClose {
@@ -40,13 +40,13 @@ func (s *Service) AdminAction(ctx context.Context, no, action, actor string) (*m
 // SearchOrders is one page of the orders f selects, newest first.
 func (s *Service) SearchOrders(ctx context.Context, f models.OrderFilter, offset, limit int) ([]models.Order, error) {
 	os, err := s.store.SearchOrders(ctx, f, offset, limit)
-	return os, lookupError(err, "")
+	return os, lookupError(err, msgOrderNotFound)
 }
 
 // OrderTotals sums up the orders f selects.
 func (s *Service) OrderTotals(ctx context.Context, f models.OrderFilter) (models.OrderTotals, error) {
 	t, err := s.store.OrderTotals(ctx, f)
-	return t, lookupError(err, "")
+	return t, lookupError(err, msgOrderNotFound)
 }
 
 // EachOrder calls fn for every order f selects, newest first.
@@ -57,5 +57,5 @@ func (s *Service) EachOrder(ctx context.Context, f models.OrderFilter, fn func(*
 // PaidPerDay sums payments made in [from, to) by Beijing day.
 func (s *Service) PaidPerDay(ctx context.Context, from, to time.Time) ([]models.DayTotal, error) {
 	ds, err := s.store.PaidPerDay(ctx, from, to)
-	return ds, lookupError(err, "")
+	return ds, lookupError(err, msgOrderNotFound)
 }

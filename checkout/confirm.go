@@ -2,24 +2,17 @@ package checkout
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"time"
+	"errors"
 
 	"wxcheckout/models"
+	"wxcheckout/store"
 	"wxcheckout/wxpay"
 )
 
 // Payment is a payment reported by WeChat, by notification or by orderquery.
 type Payment struct {
-	OutTradeNo    string
-	TransactionID string
-	TotalFee      int64
-	PaidAt        time.Time
-	OpenID        string
-	BankType      string
-	Source        string // notify, orderquery, closeorder
-	Actor         string
+	OutTradeNo string
+	models.Payment
 	// Notice is the notification that reported the payment, if one did. It
 	// is recorded, with its outcome and our reply, in the same transaction
 	// as the payment: a crash cannot keep one without the other.
@@ -28,67 +21,72 @@ type Payment struct {
 
 // ConfirmPayment is the one path that marks an order paid. Inside one write
 // transaction it checks the amount against the order and moves the order to
-// PAID at most once: only from a not-yet-paid status, with the UPDATE
-// guarded by the status it saw, so any number of concurrent duplicates
-// (several notifications, a query racing one) apply it once. A payment for a
-// locally closed order is still recorded, and flagged. applied is false for
-// a duplicate of a payment already recorded.
+// PAID at most once (models.Order.Pay), with the UPDATE guarded by the
+// status it saw, so any number of concurrent duplicates (several
+// notifications, a query racing one) apply it once. A payment for a locally
+// closed order is still recorded, and flagged. applied is false for a
+// duplicate of a payment already recorded.
 func (s *Service) ConfirmPayment(ctx context.Context, p Payment) (o *models.Order, applied bool, err error) {
 	if p.PaidAt.IsZero() {
 		p.PaidAt = s.now()
 	}
 	var refused error
-	o, applied, err = s.store.UpdateOrder(ctx, p.OutTradeNo, func(cur *models.Order) (map[string]any, []*models.OrderEvent) {
+	o, applied, err = s.update(ctx, p.OutTradeNo, func(cur models.Order) models.Change {
+		ch, perr := cur.Pay(p.Payment)
 		switch {
-		case p.TotalFee != int64(cur.TotalFee):
-			refused = newError(KindRefused, "amount mismatch",
-				fmt.Errorf("total_fee %d does not match the order's %d", p.TotalFee, cur.TotalFee))
-			return nil, s.noticeEvents(p.Notice, refused, "")
-		case cur.Status == models.StatusPaid:
-			return nil, s.noticeEvents(p.Notice, nil, "verified; duplicate of a recorded payment")
+		case perr != nil:
+			refused = refusal(models.RefusalAmountMismatch, perr)
+			return ch.Record(s.noticeEvents(p.Notice, refused, "")...)
+		case !ch.Changed():
+			return ch.Record(s.noticeEvents(p.Notice, nil, "verified; duplicate of a recorded payment")...)
 		}
-		set := map[string]any{
-			"status": models.StatusPaid, "transaction_id": p.TransactionID, "paid_at": p.PaidAt.UTC(),
-			"open_id": p.OpenID, "bank_type": p.BankType,
-		}
-		summary := fmt.Sprintf("%s → PAID by %s, transaction_id %s, ¥%s", cur.Status, p.Source, p.TransactionID, models.Money(p.TotalFee).Yuan())
-		if cur.Status != models.StatusNotPay {
-			set["flags"] = addFlag(cur.Flags, models.FlagPaidAfterClose)
-			summary += fmt.Sprintf(" — paid after the order was %s locally", cur.Status)
-		}
-		transition := &models.OrderEvent{Kind: models.EventStatus, OK: true, Actor: p.Actor, Summary: summary}
-		return set, append([]*models.OrderEvent{transition}, s.noticeEvents(p.Notice, nil, "verified; payment applied")...)
+		return ch.Record(s.noticeEvents(p.Notice, nil, "verified; payment applied")...)
 	})
 	switch {
 	case err != nil && isNotFound(err):
-		return nil, false, newError(KindNotFound, "unknown out_trade_no", err)
+		return nil, false, newError(KindNotFound, msgOrderNotFound, err)
 	case err != nil:
-		return nil, false, newError(KindInternal, "internal error", err)
+		return nil, false, newError(KindInternal, msgInternal, err)
 	case refused != nil:
 		return o, false, refused
 	}
 	if applied {
 		s.log.Info("order paid", "out_trade_no", o.OutTradeNo, "transaction_id", p.TransactionID, "total_fee", p.TotalFee, "source", p.Source)
-		s.changed(o)
 	} else if o.TransactionID != p.TransactionID {
 		s.log.Error("second payment reported for a paid order", "out_trade_no", o.OutTradeNo,
-			"recorded", o.TransactionID, "reported", p.TransactionID)
+			"recorded", o.TransactionID, "reported", clip(p.TransactionID))
 	}
 	return o, applied, nil
 }
 
-func addFlag(flags, f string) string {
-	if flags == "" {
-		return f
+// update applies a transition to an order and tells the status view and
+// the order's watchers of a committed change. When the commit's outcome is
+// unknown, the view is refreshed from the database instead of guessed.
+func (s *Service) update(ctx context.Context, no string, decide func(models.Order) models.Change) (*models.Order, bool, error) {
+	o, applied, err := s.store.UpdateOrder(ctx, no, decide)
+	if errors.Is(err, store.ErrUncertain) {
+		s.refresh(ctx, no)
 	}
-	if strings.Contains(","+flags+",", ","+f+",") {
-		return flags
+	if applied {
+		s.changed(o)
 	}
-	return flags + "," + f
+	return o, applied, err
+}
+
+// refresh reads an order back after a write whose outcome is unknown.
+func (s *Service) refresh(ctx context.Context, no string) {
+	o, err := s.store.OrderByOutTradeNo(context.WithoutCancel(ctx), no)
+	if err != nil {
+		s.log.Error("refresh after an uncertain commit", "out_trade_no", no, "err", err)
+		s.status.reset()
+		return
+	}
+	s.changed(o)
 }
 
 // paymentFromQuery turns a paid orderquery reply into a Payment.
 func paymentFromQuery(q *wxpay.OrderQueryResponse, actor string) Payment {
-	return Payment{OutTradeNo: q.OutTradeNo, TransactionID: q.TransactionID, TotalFee: q.TotalFee,
-		PaidAt: q.TimeEnd, OpenID: q.OpenID, BankType: q.BankType, Source: "orderquery", Actor: actor}
+	return Payment{OutTradeNo: q.OutTradeNo, Payment: models.Payment{TransactionID: q.TransactionID,
+		TotalFee: models.Money(q.TotalFee), PaidAt: q.TimeEnd, OpenID: q.OpenID, BankType: q.BankType,
+		Source: "orderquery", Actor: actor}}
 }

@@ -3,6 +3,9 @@ package checkout
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
+
+	"wxcheckout/models"
 )
 
 // Kind classifies an error for the outside; handlers map kinds to HTTP
@@ -19,25 +22,54 @@ const (
 	KindLimited              // the client is over a limit; nothing was created
 )
 
-// Error keeps the text safe to show apart from the internal cause, which
-// goes only to the log.
+// Message keys of the errors this package returns. The handlers translate
+// them (handlers/i18n.go); the checkout builds no user-facing text itself.
+const (
+	msgInternal       = "msg_internal"
+	msgOrderNotFound  = "err_order_not_found"
+	msgNoProduct      = "err_no_product"
+	msgQuantity       = "err_quantity"           // arg: the most items in one order
+	msgOpenOrders     = "err_open_orders"        // too many unpaid orders
+	msgStillPayable   = "err_still_payable"      // renew of an order that can be paid
+	msgWeChatDown     = "err_wechat_down"        // WeChat could not be reached
+	msgWeChatRefused  = "err_wechat_refused"     // arg: WeChat's code and text
+	msgQueryFailed    = "err_query_failed"       // arg: WeChat's code and text
+	msgCloseFailed    = "err_close_failed"       // arg: WeChat's code and text
+	msgNotClosable    = "err_not_closable"       // arg: the status
+	msgCloseTooSoon   = "err_close_too_soon"     // arg: seconds to go
+	msgUnknownAction  = "err_unknown_action"     // an admin action that does not exist
+	msgPaidNotQueried = "err_paid_not_confirmed" // closeorder says paid, orderquery does not
+)
+
+// maxForeign is how much text from outside a log line or an error keeps.
+const maxForeign = 120
+
+// Error keeps the message safe to show apart from the internal cause, which
+// goes only to the log. Key and Args are translated by the caller.
 type Error struct {
-	Kind   Kind
-	Public string // safe for shoppers, admins and WeChat to see
-	Err    error  // the cause, for the log
+	Kind Kind
+	Key  string
+	Args []any
+	// Refusal types a refused notification; empty otherwise.
+	Refusal models.Refusal
+	Err     error // the cause, for the log
 }
 
 func (e *Error) Error() string {
 	if e.Err != nil {
-		return fmt.Sprintf("%s: %v", e.Public, e.Err)
+		return fmt.Sprintf("%s: %v", e.Key, e.Err)
 	}
-	return e.Public
+	return e.Key
 }
 
 func (e *Error) Unwrap() error { return e.Err }
 
-func newError(k Kind, public string, cause error) *Error {
-	return &Error{Kind: k, Public: public, Err: cause}
+func newError(k Kind, key string, cause error, args ...any) *Error {
+	return &Error{Kind: k, Key: key, Args: args, Err: cause}
+}
+
+func refusal(code models.Refusal, cause error) *Error {
+	return &Error{Kind: KindRefused, Key: "refusal_" + string(code), Refusal: code, Err: cause}
 }
 
 // KindOf returns the kind of err; errors not from this package are internal.
@@ -49,11 +81,35 @@ func KindOf(err error) Kind {
 	return KindInternal
 }
 
-// PublicMessage is the text of err that may be shown outside.
-func PublicMessage(err error) string {
+// MessageOf is the message key of err, with its arguments, for the caller
+// to translate; an error from elsewhere is an internal error.
+func MessageOf(err error) (key string, args []any) {
+	var e *Error
+	if errors.As(err, &e) && e.Kind != KindInternal {
+		return e.Key, e.Args
+	}
+	return msgInternal, nil
+}
+
+// RefusalOf is the refusal code of a refused notification, or "".
+func RefusalOf(err error) models.Refusal {
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Public
+		return e.Refusal
 	}
-	return "internal error"
+	return ""
+}
+
+// clip cuts text that came from outside (an unverified message, WeChat's
+// words) before it goes into a log line or an error, so that nobody can
+// write kilobytes into the log with one request.
+func clip(s string) string {
+	if len(s) <= maxForeign {
+		return s
+	}
+	cut := maxForeign
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -2,6 +2,8 @@ package checkout
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -9,86 +11,88 @@ import (
 	"wxcheckout/wxpay"
 )
 
-// maxStoredBody keeps a hostile notification from bloating the timeline.
-const maxStoredBody = 16 << 10
+// maxRefusalSamples is how many refused notifications an order's timeline
+// keeps; beyond it only the order's count grows. Anyone can post to the
+// notify URL naming an order (its number is on the payment page), so what a
+// refusal may write is small and bounded, and never the sender's text.
+const maxRefusalSamples = 5
 
 // HandleNotification verifies and applies a payment notification. A nil
 // error means acknowledge with SUCCESS (a payment applied, a duplicate, or a
 // verified result_code=FAIL). Otherwise the error's kind says whether it is
-// a refusal (FAIL, nothing changed) or our own failure (FAIL, retry later).
-// Every notification is kept in the timeline with its outcome and our reply.
+// a refusal (FAIL, nothing changed; RefusalOf types it) or our own failure
+// (FAIL, retry later). A verified notification is kept in the order's
+// timeline with its outcome and our reply; a refused one only as a count
+// and a small typed sample.
 func (s *Service) HandleNotification(ctx context.Context, body []byte) error {
 	n, err := s.wx.ParseNotification(body)
 	if err != nil {
-		refusal := newError(KindRefused, notifyRefusal(err), err)
-		s.recordNotify(ctx, outTradeNoOf(body), body, refusal, "")
-		return refusal
+		r := refusal(refusalOf(err), err)
+		s.recordRefusal(ctx, outTradeNoOf(body), body, r)
+		return r
 	}
+	notice := &models.OrderEvent{Kind: models.EventNotify, Request: string(body), Actor: "wechat", OutTradeNo: n.OutTradeNo}
 	if !n.Paid() {
-		s.recordNotify(ctx, n.OutTradeNo, body, nil, fmt.Sprintf("verified; result_code=%s %s %s: not paid, order unchanged", n.ResultCode, n.ErrCode, n.ErrCodeDes))
+		s.noticeEvents(notice, nil, fmt.Sprintf("verified; result_code=%s %s %s: not paid, order unchanged",
+			n.ResultCode, n.ErrCode, clip(n.ErrCodeDes)))
+		if o, err := s.store.OrderByOutTradeNo(ctx, n.OutTradeNo); err == nil {
+			if err := s.store.AddEvent(ctx, o, notice); err != nil {
+				return newError(KindInternal, msgInternal, err)
+			}
+		}
 		return nil
 	}
-	notice := noticeOf(body)
-	notice.OutTradeNo = n.OutTradeNo
-	_, _, err = s.ConfirmPayment(ctx, Payment{
-		OutTradeNo: n.OutTradeNo, TransactionID: n.TransactionID, TotalFee: n.TotalFee, PaidAt: n.TimeEnd,
-		OpenID: n.OpenID, BankType: n.BankType, Source: "notify", Actor: "wechat", Notice: notice,
-	})
-	switch {
-	case err == nil, KindOf(err) == KindRefused:
-		return err // recorded with the order, in the same transaction
-	case KindOf(err) == KindNotFound:
-		err = newError(KindRefused, "unknown out_trade_no", err)
+	_, _, err = s.ConfirmPayment(ctx, Payment{OutTradeNo: n.OutTradeNo, Notice: notice, Payment: models.Payment{
+		TransactionID: n.TransactionID, TotalFee: models.Money(n.TotalFee), PaidAt: n.TimeEnd,
+		OpenID: n.OpenID, BankType: n.BankType, Source: "notify", Actor: "wechat"}})
+	if KindOf(err) == KindNotFound {
+		// Signed by WeChat, yet for no order of ours: logged, not stored.
+		r := refusal(models.RefusalUnknownOrder, err)
+		s.log.Warn("notification refused", "refusal", r.Refusal, "out_trade_no", clip(n.OutTradeNo))
+		return r
 	}
-	s.recordNotify(ctx, n.OutTradeNo, body, err, "")
-	return err
+	return err // a payment, a duplicate or a refusal: recorded with the order in one transaction
 }
 
-// noticeOf is a notification's timeline entry before its outcome is known.
-func noticeOf(body []byte) *models.OrderEvent {
-	if len(body) > maxStoredBody {
-		body = body[:maxStoredBody]
-	}
-	return &models.OrderEvent{Kind: models.EventNotify, Request: string(body), Actor: "wechat"}
-}
-
-// noticeEvents completes a notification's entry with its outcome and our
-// reply — SUCCESS with result when outcome is nil, FAIL with the reason
-// otherwise — for writing with the change it caused. nil stays nil.
+// noticeEvents completes a verified notification's entry with its outcome
+// and our reply — SUCCESS with result when outcome is nil, FAIL with the
+// reason otherwise — for writing with the change it caused. nil stays nil.
 func (s *Service) noticeEvents(ev *models.OrderEvent, outcome error, result string) []*models.OrderEvent {
 	if ev == nil {
 		return nil
 	}
 	ev.OK, ev.Summary, ev.Response = outcome == nil, result, string(wxpay.SuccessReply)
 	if outcome != nil {
-		ev.Summary, ev.Response = "refused: "+outcome.Error(), string(wxpay.FailReply(PublicMessage(outcome)))
-		s.log.Warn("notification refused", "out_trade_no", ev.OutTradeNo, "err", outcome)
+		code := RefusalOf(outcome)
+		ev.Code, ev.Summary, ev.Response = string(code), "refused: "+outcome.Error(), string(wxpay.FailReply(code.Reason()))
+		s.log.Warn("notification refused", "out_trade_no", ev.OutTradeNo, "refusal", code, "err", outcome)
 	}
 	return []*models.OrderEvent{ev}
 }
 
-func notifyRefusal(err error) string {
+// refusalOf types why a notification did not verify.
+func refusalOf(err error) models.Refusal {
 	switch {
 	case errors.Is(err, wxpay.ErrTooLarge):
-		return "body too large"
+		return models.RefusalTooLarge
 	case errors.Is(err, wxpay.ErrMalformedXML):
-		return "malformed XML"
+		return models.RefusalMalformed
 	case errors.Is(err, wxpay.ErrSignMissing), errors.Is(err, wxpay.ErrBadSign):
-		return "invalid sign"
+		return models.RefusalBadSign
 	case errors.Is(err, wxpay.ErrMerchantMismatch):
-		return "appid or mch_id mismatch"
+		return models.RefusalMerchant
 	case errors.Is(err, wxpay.ErrInvalidParam):
-		return "invalid fields"
+		return models.RefusalInvalidFields
 	}
 	var we *wxpay.Error
 	if errors.As(err, &we) {
-		return "return_code is not SUCCESS"
+		return models.RefusalNotSuccess
 	}
-	return "refused"
+	return models.RefusalMalformed
 }
 
-// outTradeNoOf reads out_trade_no from an unverified body, only to attach a
-// refused notification to the order it claims to be about.
+// outTradeNoOf reads out_trade_no from an unverified body, only to count a
+// refused notification against the order it claims to be about.
 func outTradeNoOf(body []byte) string {
 	p, err := wxpay.Decode(body)
 	if err != nil || !wxpay.ValidOutTradeNo(p["out_trade_no"]) {
@@ -97,21 +101,21 @@ func outTradeNoOf(body []byte) string {
 	return p["out_trade_no"]
 }
 
-// recordNotify keeps a notification that changed nothing in the timeline of
-// the order it names. One that names no order of ours is only logged:
-// kept, anyone could fill the database by posting to the notify URL.
-func (s *Service) recordNotify(ctx context.Context, no string, body []byte, outcome error, result string) {
-	ev := noticeOf(body)
-	ev.OutTradeNo = no
-	s.noticeEvents(ev, outcome, result)
+// recordRefusal counts a refused notification against the order it names
+// and keeps the first few as typed timeline entries: the refusal code, the
+// body's size and digest — never the body or any text from it. One that
+// names no order of ours is only logged.
+func (s *Service) recordRefusal(ctx context.Context, no string, body []byte, r *Error) {
+	sum := sha256.Sum256(body)
+	s.log.Warn("notification refused", "refusal", r.Refusal, "out_trade_no", no, "bytes", len(body),
+		"err", clip(r.Err.Error()))
 	if no == "" {
 		return
 	}
-	o, err := s.store.OrderByOutTradeNo(ctx, no)
-	if err != nil {
-		return // an unknown order: logged above
-	}
-	if err := s.store.AddEvent(ctx, o, ev); err != nil {
-		s.log.Error("record notification", "out_trade_no", no, "err", err)
+	ev := &models.OrderEvent{Kind: models.EventNotify, Code: string(r.Refusal), Actor: "unverified",
+		Summary:  fmt.Sprintf("refused: %s; %d bytes, sha256 %s", r.Refusal.Reason(), len(body), hex.EncodeToString(sum[:8])),
+		Response: string(wxpay.FailReply(r.Refusal.Reason()))}
+	if err := s.store.RecordRefusal(ctx, no, ev, maxRefusalSamples); err != nil && !isNotFound(err) {
+		s.log.Error("record refused notification", "out_trade_no", no, "err", err)
 	}
 }

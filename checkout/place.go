@@ -27,12 +27,24 @@ type PlaceRequest struct {
 // PlaceOrder creates an order, calls unifiedorder and returns the order with
 // its code_url. On failure the order is kept as FAILED with the reason.
 func (s *Service) PlaceOrder(ctx context.Context, r PlaceRequest) (*models.Order, error) {
+	o, err := s.draftOrder(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateOrder(ctx, o, createdEvent(o)); err != nil {
+		return nil, newError(KindInternal, msgInternal, err)
+	}
+	return s.prepay(ctx, o, "shopper")
+}
+
+// draftOrder checks a request and builds its order, not yet stored.
+func (s *Service) draftOrder(ctx context.Context, r PlaceRequest) (*models.Order, error) {
 	if r.Quantity < 1 || r.Quantity > s.set.MaxQty {
-		return nil, newError(KindInvalid, fmt.Sprintf("数量须在 1 到 %d 之间 / quantity must be 1 to %d", s.set.MaxQty, s.set.MaxQty), nil)
+		return nil, newError(KindInvalid, msgQuantity, nil, s.set.MaxQty)
 	}
 	p, err := s.store.ProductBySKU(ctx, r.SKU)
 	if err != nil {
-		return nil, lookupError(err, "商品不存在 / no such product")
+		return nil, lookupError(err, msgNoProduct)
 	}
 	if r.ClientKey == "" {
 		r.ClientKey = r.ClientIP
@@ -42,21 +54,21 @@ func (s *Service) PlaceOrder(ctx context.Context, r PlaceRequest) (*models.Order
 	}
 	o, err := s.newOrder(p, r)
 	if err != nil {
-		return nil, newError(KindInternal, "internal error", err)
+		return nil, newError(KindInternal, msgInternal, err)
 	}
-	created := &models.OrderEvent{Kind: models.EventCreated, OK: true, Actor: "shopper",
-		Summary: fmt.Sprintf("%s × %d = ¥%s, expires %s", p.SKU, o.Quantity, o.TotalFee.Yuan(), wxpay.FormatTime(o.ExpiresAt))}
-	if err := s.store.CreateOrder(ctx, o, created); err != nil {
-		return nil, newError(KindInternal, "internal error", err)
-	}
-	return s.prepay(ctx, o, "shopper")
+	return o, nil
+}
+
+func createdEvent(o *models.Order) *models.OrderEvent {
+	return &models.OrderEvent{Kind: models.EventCreated, OK: true, Actor: "shopper",
+		Summary: fmt.Sprintf("%s × %d = ¥%s, expires %s", o.SKU, o.Quantity, o.TotalFee.Yuan(), wxpay.FormatTime(o.ExpiresAt))}
 }
 
 func (s *Service) newOrder(p *models.Product, r PlaceRequest) (*models.Order, error) {
 	// WeChat times have one-second resolution; truncating keeps the stored
 	// times identical to what was sent, so a re-entry sends the same fields.
-	now := s.now().Truncate(time.Second)
-	no, err := wxpay.NewOutTradeNo(s.now(), s.rand)
+	now := s.now().UTC().Truncate(time.Second)
+	no, err := wxpay.NewOutTradeNo(now, s.rand)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +80,7 @@ func (s *Service) newOrder(p *models.Product, r PlaceRequest) (*models.Order, er
 		OutTradeNo: no, Token: token, ProductID: p.ID, SKU: p.SKU, Body: p.Name,
 		Quantity: r.Quantity, UnitPrice: p.Price, TotalFee: p.Price * models.Money(r.Quantity),
 		Status: models.StatusNotPay, Prepay: models.PrepayPending, ClientIP: r.ClientIP, ClientKey: r.ClientKey,
-		TimeStart: now, ExpiresAt: now.Add(s.set.OrderTTL), NextQueryAt: now.Add(firstQueryAfter), CreatedAt: s.now(),
+		TimeStart: now, ExpiresAt: now.Add(s.set.OrderTTL), NextQueryAt: now.Add(firstQueryAfter), CreatedAt: now,
 	}, nil
 }
 
@@ -96,14 +108,11 @@ func (s *Service) prepay(ctx context.Context, o *models.Order, actor string) (*m
 		}
 	}
 	if err == nil {
-		o, _, uerr := s.store.UpdateOrder(ctx, o.OutTradeNo, func(cur *models.Order) (map[string]any, []*models.OrderEvent) {
-			if cur.Status != models.StatusNotPay {
-				return nil, nil
-			}
-			return map[string]any{"code_url": resp.CodeURL, "prepay_id": resp.PrepayID, "prepay": models.PrepayDone}, nil
+		o, _, uerr := s.update(ctx, o.OutTradeNo, func(cur models.Order) models.Change {
+			return cur.Prepaid(resp.CodeURL, resp.PrepayID)
 		})
 		if uerr != nil {
-			return nil, newError(KindInternal, "internal error", uerr)
+			return nil, newError(KindInternal, msgInternal, uerr)
 		}
 		return o, nil
 	}
@@ -114,30 +123,14 @@ func (s *Service) prepay(ctx context.Context, o *models.Order, actor string) (*m
 		}
 		return s.OrderByOutTradeNo(ctx, o.OutTradeNo)
 	}
-	reason := "unifiedorder: " + err.Error()
-	if _, _, ferr := s.fail(ctx, o.OutTradeNo, reason, actor); ferr != nil {
+	reason := "unifiedorder: " + clip(err.Error())
+	if _, _, ferr := s.update(ctx, o.OutTradeNo, func(cur models.Order) models.Change { return cur.Fail(reason, actor) }); ferr != nil {
 		s.log.Error("mark order failed", "out_trade_no", o.OutTradeNo, "err", ferr)
 	}
 	if wxpay.IsTransport(err) {
-		return nil, newError(KindUpstream, "暂时无法连接微信支付，请稍后重试 / WeChat Pay is unreachable, please try again", err)
+		return nil, newError(KindUpstream, msgWeChatDown, err)
 	}
-	return nil, newError(KindUpstream, "微信支付拒绝了下单请求 / WeChat Pay refused the order: "+wxErrorText(err), err)
-}
-
-// fail marks an order whose prepay never succeeded as FAILED.
-func (s *Service) fail(ctx context.Context, no, reason, actor string) (*models.Order, bool, error) {
-	o, applied, err := s.store.UpdateOrder(ctx, no, func(cur *models.Order) (map[string]any, []*models.OrderEvent) {
-		if cur.Status != models.StatusNotPay {
-			return nil, nil
-		}
-		return map[string]any{"status": models.StatusFailed, "prepay": models.PrepayFailed, "fail_reason": reason},
-			[]*models.OrderEvent{{Kind: models.EventStatus, OK: false, Actor: actor,
-				Summary: fmt.Sprintf("%s → %s: %s", cur.Status, models.StatusFailed, reason)}}
-	})
-	if applied {
-		s.changed(o)
-	}
-	return o, applied, err
+	return nil, newError(KindUpstream, msgWeChatRefused, err, wxErrorText(err))
 }
 
 // wxErrorText is what WeChat said, fit to show: never the internal cause.
@@ -145,24 +138,11 @@ func wxErrorText(err error) string {
 	var we *wxpay.Error
 	if errors.As(err, &we) {
 		if we.ErrCode != "" {
-			return we.ErrCode + " " + we.ErrCodeDes
+			return clip(we.ErrCode + " " + we.ErrCodeDes)
 		}
-		return we.ReturnMsg
+		return clip(we.ReturnMsg)
 	}
 	return "unknown"
-}
-
-// Renew replaces an expired, closed or failed order with a fresh one for the
-// same product and quantity: a new out_trade_no and a new QR.
-func (s *Service) Renew(ctx context.Context, token, clientIP, clientKey string) (*models.Order, error) {
-	old, err := s.OrderByToken(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	if !old.Expired(s.now()) {
-		return nil, newError(KindConflict, "订单仍可支付 / this order can still be paid", nil)
-	}
-	return s.PlaceOrder(ctx, PlaceRequest{SKU: old.SKU, Quantity: old.Quantity, ClientIP: clientIP, ClientKey: clientKey})
 }
 
 // checkOpenOrders refuses a client that already holds as many unpaid,
@@ -173,11 +153,10 @@ func (s *Service) checkOpenOrders(ctx context.Context, key string) error {
 	}
 	n, err := s.store.CountOpenOrders(ctx, key, s.now())
 	if err != nil {
-		return newError(KindInternal, "internal error", err)
+		return newError(KindInternal, msgInternal, err)
 	}
 	if n >= int64(s.set.MaxOpenOrdersPerClient) {
-		return newError(KindLimited, "未支付的订单过多，请先完成或等待其过期 / too many unpaid orders; pay or let them expire first",
-			fmt.Errorf("client %s holds %d open orders", key, n))
+		return newError(KindLimited, msgOpenOrders, fmt.Errorf("client %s holds %d open orders", key, n))
 	}
 	return nil
 }

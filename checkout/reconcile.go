@@ -121,44 +121,80 @@ func (s *Service) reconcile(ctx context.Context, o *models.Order) {
 		return
 	}
 	state, err := s.query(ctx, o, "reconciler")
-	if err != nil {
+	switch {
+	case err == nil && !state.Open():
+		return // paid or closed: query applied it
+	case anomalous(err):
+		s.log.Warn("reconcile: an answer that cannot be applied; backing off", "out_trade_no", o.OutTradeNo, "err", err)
+		s.schedule(ctx, o, now.Add(anomalyGap(o.QueryAnomalies+1)), true)
+		return
+	case err != nil:
 		s.log.Warn("reconcile: orderquery", "out_trade_no", o.OutTradeNo, "err", err)
 	}
-	if err != nil || state == wxpay.TradeNotPay || state == wxpay.TradeUserPaying || state == wxpay.TradePayError {
-		next := now.Add(queryGap(o.Queries + 1))
-		if next.After(o.ExpiresAt) {
-			next = o.ExpiresAt
-		}
-		s.schedule(ctx, o, next)
-	}
+	s.schedule(ctx, o, now.Add(queryGap(o.Queries+1)), false)
 }
+
+// anomalous: an answer that asking again soon will not change — WeChat does
+// not know the order (the simulator restarted, the merchant changed), or it
+// keeps reporting a payment of another amount. Such orders back off and end
+// when their time is up, closed locally and flagged for the admin.
+func anomalous(err error) bool {
+	return wxpay.IsOrderNotExist(err) || RefusalOf(err) == models.RefusalAmountMismatch
+}
+
+// anomalyGap is the wait after the n-th anomalous answer in a row: one
+// minute, doubling up to a quarter of an hour; never shorter than the
+// normal schedule.
+func anomalyGap(n int) time.Duration {
+	gap := time.Minute
+	for i := 1; i < n && gap < maxAnomalyGap; i++ {
+		gap *= 2
+	}
+	return min(gap, maxAnomalyGap)
+}
+
+const maxAnomalyGap = 15 * time.Minute
 
 // expire closes an unpaid order whose TTL has passed: one more query first
 // (a late payment wins), then closeorder — not before five minutes after
-// creation, which WeChat refuses.
+// creation, which WeChat refuses. An order WeChat does not know, or that it
+// says was paid another amount, is closed locally and flagged.
 func (s *Service) expire(ctx context.Context, o *models.Order, now time.Time) {
 	if earliest := o.CreatedAt.Add(minCloseAge); now.Before(earliest) {
-		s.schedule(ctx, o, earliest)
+		s.schedule(ctx, o, earliest, false)
 		return
 	}
 	state, err := s.query(ctx, o, "reconciler")
+	closing := models.Closing{Reason: "expired unpaid", Actor: "reconciler"}
 	switch {
-	case err == nil && state != wxpay.TradeNotPay && state != wxpay.TradeUserPaying && state != wxpay.TradePayError:
+	case err == nil && !state.Open():
 		return // paid or closed: query applied it
 	case err == nil:
 		err = s.closeAtWeChat(ctx, o, "reconciler")
+	case wxpay.IsOrderNotExist(err):
+		closing, err = models.Closing{Reason: "its time is up and WeChat does not know the order (ORDERNOTEXIST)",
+			Actor: "reconciler", Flag: models.FlagNotAtWeChat}, nil
+	case RefusalOf(err) == models.RefusalAmountMismatch:
+		closing, err = models.Closing{Reason: "its time is up and WeChat reports a payment of another amount: check it at WeChat and refund",
+			Actor: "reconciler", Flag: models.FlagAmountMismatch}, nil
 	}
 	if err == nil {
-		_, _, err = s.markClosed(ctx, o.OutTradeNo, "expired unpaid", "reconciler")
+		_, _, err = s.markClosed(ctx, o.OutTradeNo, closing)
 	}
 	if err != nil && KindOf(err) != KindConflict {
 		s.log.Warn("reconcile: expire", "out_trade_no", o.OutTradeNo, "err", err)
-		s.schedule(ctx, o, now.Add(minQueryGap))
+		s.schedule(ctx, o, now.Add(anomalyGap(o.QueryAnomalies+1)), true)
 	}
 }
 
-func (s *Service) schedule(ctx context.Context, o *models.Order, next time.Time) {
-	if err := s.store.ScheduleQuery(ctx, o.ID, next); err != nil {
+// schedule sets the order's next query, no later than its expiry while it
+// is still payable; anomaly counts an answer that could not be applied (a
+// normal one resets the count).
+func (s *Service) schedule(ctx context.Context, o *models.Order, next time.Time, anomaly bool) {
+	if s.now().Before(o.ExpiresAt) && next.After(o.ExpiresAt) {
+		next = o.ExpiresAt
+	}
+	if err := s.store.ScheduleQuery(ctx, o.ID, next, anomaly); err != nil {
 		s.log.Error("reconcile: schedule", "out_trade_no", o.OutTradeNo, "err", err)
 	}
 }

@@ -94,28 +94,34 @@ func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 // OrderByToken finds an order by its public token.
 func (s *Service) OrderByToken(ctx context.Context, token string) (*models.Order, error) {
 	o, err := s.store.OrderByToken(ctx, token)
-	return o, lookupError(err, "订单不存在 / order not found")
+	return o, lookupError(err, msgOrderNotFound)
 }
 
 // OrderByOutTradeNo finds an order by out_trade_no.
 func (s *Service) OrderByOutTradeNo(ctx context.Context, no string) (*models.Order, error) {
 	o, err := s.store.OrderByOutTradeNo(ctx, no)
-	return o, lookupError(err, "订单不存在 / order not found")
+	return o, lookupError(err, msgOrderNotFound)
 }
 
-// Events returns an order's timeline.
+// Timeline returns one page of an order's timeline, oldest first.
+func (s *Service) Timeline(ctx context.Context, o *models.Order, offset, limit int) (models.TimelinePage, error) {
+	t, err := s.store.Timeline(ctx, o.ID, offset, limit)
+	return t, lookupError(err, msgOrderNotFound)
+}
+
+// Events returns an order's whole timeline.
 func (s *Service) Events(ctx context.Context, o *models.Order) ([]models.OrderEvent, error) {
 	return s.store.Events(ctx, o.ID)
 }
 
-func lookupError(err error, public string) error {
+func lookupError(err error, notFoundKey string) error {
 	switch {
 	case err == nil:
 		return nil
 	case isNotFound(err):
-		return newError(KindNotFound, public, err)
+		return newError(KindNotFound, notFoundKey, err)
 	}
-	return newError(KindInternal, "internal error", err)
+	return newError(KindInternal, msgInternal, err)
 }
 
 func (s *Service) newToken() (string, error) {

@@ -64,6 +64,14 @@ func (v *statusView) changed(o *models.Order) {
 	v.put(o.Token, statusOf(o))
 }
 
+// reset forgets every status, when one can no longer be trusted.
+func (v *statusView) reset() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.gen++
+	clear(v.m)
+}
+
 func (v *statusView) put(token string, st OrderStatus) {
 	if _, ok := v.m[token]; !ok && len(v.m) >= v.max {
 		for k := range v.m { // evict an arbitrary entry; a miss just reads the database

@@ -16,7 +16,7 @@ const minCloseAge = 5 * time.Minute
 func (s *Service) recordCall(ctx context.Context, o *models.Order, kind string, err error, x *wxpay.Exchange, actor string, attempt int) {
 	summary := "SUCCESS"
 	if err != nil {
-		summary = err.Error()
+		summary = clip(err.Error())
 	}
 	if attempt > 1 {
 		summary = fmt.Sprintf("attempt %d: %s", attempt, summary)
@@ -55,19 +55,20 @@ func (s *Service) Sync(ctx context.Context, no, actor string) error {
 
 // query runs orderquery, records it, and applies what it says. It returns the
 // trade state.
-func (s *Service) query(ctx context.Context, o *models.Order, actor string) (string, error) {
+func (s *Service) query(ctx context.Context, o *models.Order, actor string) (models.TradeState, error) {
 	q, err := s.wx.OrderQuery(ctx, o.OutTradeNo)
 	s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
 	if err != nil {
-		return "", newError(KindUpstream, "查询微信支付失败 / orderquery failed: "+wxErrorText(err), err)
+		return "", newError(KindUpstream, msgQueryFailed, err, wxErrorText(err))
 	}
-	switch q.TradeState {
-	case wxpay.TradeSuccess, wxpay.TradeRefund:
+	state := models.TradeState(q.TradeState)
+	switch {
+	case state.Paid():
 		_, _, err = s.ConfirmPayment(ctx, paymentFromQuery(q, actor))
-	case wxpay.TradeClosed, wxpay.TradeRevoked:
-		_, _, err = s.markClosed(ctx, o.OutTradeNo, "WeChat trade_state "+q.TradeState, actor)
+	case state.Closed():
+		_, _, err = s.markClosed(ctx, o.OutTradeNo, models.Closing{Reason: "WeChat trade_state " + q.TradeState, Actor: actor})
 	}
-	return q.TradeState, err
+	return state, err
 }
 
 // Close closes an unpaid order at WeChat and then locally. It queries first,
@@ -77,23 +78,22 @@ func (s *Service) Close(ctx context.Context, no, actor string) (*models.Order, e
 	if err != nil {
 		return nil, err
 	}
-	if o.Status != models.StatusNotPay {
-		return o, newError(KindConflict, fmt.Sprintf("订单状态为 %s，无需关闭 / the order is %s", o.Status, o.Status), nil)
+	if !o.Status.Open() {
+		return o, newError(KindConflict, msgNotClosable, nil, o.Status)
 	}
 	if age := s.now().Sub(o.CreatedAt); age < minCloseAge {
-		return o, newError(KindConflict, fmt.Sprintf("下单 5 分钟内不能关闭（还需 %d 秒）/ WeChat refuses to close an order within 5 minutes of creation (%d s to go)",
-			int((minCloseAge-age).Seconds())+1, int((minCloseAge-age).Seconds())+1), nil)
+		return o, newError(KindConflict, msgCloseTooSoon, nil, int((minCloseAge-age).Seconds())+1)
 	}
 	if o.Prepay == models.PrepayDone {
 		state, err := s.query(ctx, o, actor)
-		if err != nil || state == wxpay.TradeSuccess || state == wxpay.TradeRefund {
+		if err != nil || state.Paid() {
 			return s.reload(ctx, no, err)
 		}
 		if err := s.closeAtWeChat(ctx, o, actor); err != nil {
 			return s.reload(ctx, no, err)
 		}
 	}
-	_, _, err = s.markClosed(ctx, no, "closed by "+actor, actor)
+	_, _, err = s.markClosed(ctx, no, models.Closing{Reason: "closed by " + actor, Actor: actor})
 	return s.reload(ctx, no, err)
 }
 
@@ -107,12 +107,12 @@ func (s *Service) closeAtWeChat(ctx context.Context, o *models.Order, actor stri
 		// Paid between our query and the close: the outcome is known once the
 		// payment is recorded, as when the query before the close finds it.
 		state, qerr := s.query(ctx, o, actor)
-		if qerr == nil && state != wxpay.TradeSuccess && state != wxpay.TradeRefund {
-			qerr = newError(KindUpstream, "closeorder says ORDERPAID but orderquery says "+state, err)
+		if qerr == nil && !state.Paid() {
+			qerr = newError(KindUpstream, msgPaidNotQueried, fmt.Errorf("closeorder says ORDERPAID but orderquery says %s: %w", state, err))
 		}
 		return qerr
 	}
-	return newError(KindUpstream, "关闭订单失败 / closeorder failed: "+wxErrorText(err), err)
+	return newError(KindUpstream, msgCloseFailed, err, wxErrorText(err))
 }
 
 func (s *Service) reload(ctx context.Context, no string, err error) (*models.Order, error) {
@@ -124,20 +124,13 @@ func (s *Service) reload(ctx context.Context, no string, err error) (*models.Ord
 }
 
 // markClosed closes an unpaid order locally; it never touches a PAID order.
-func (s *Service) markClosed(ctx context.Context, no, reason, actor string) (*models.Order, bool, error) {
-	o, applied, err := s.store.UpdateOrder(ctx, no, func(cur *models.Order) (map[string]any, []*models.OrderEvent) {
-		if cur.Status != models.StatusNotPay { // never closes a PAID order
-			return nil, nil
-		}
-		return map[string]any{"status": models.StatusClosed, "closed_at": s.now().UTC()},
-			[]*models.OrderEvent{{Kind: models.EventStatus, OK: true, Actor: actor,
-				Summary: fmt.Sprintf("%s → CLOSED: %s", cur.Status, reason)}}
-	})
-	if err != nil {
-		return nil, false, newError(KindInternal, "internal error", err)
+func (s *Service) markClosed(ctx context.Context, no string, c models.Closing) (*models.Order, bool, error) {
+	if c.At.IsZero() {
+		c.At = s.now()
 	}
-	if applied {
-		s.changed(o)
+	o, applied, err := s.update(ctx, no, func(cur models.Order) models.Change { return cur.Close(c) })
+	if err != nil {
+		return nil, false, newError(KindInternal, msgInternal, err)
 	}
 	return o, applied, nil
 }

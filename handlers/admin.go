@@ -17,7 +17,7 @@ import (
 // *checkout.Service has it.
 type AdminService interface {
 	OrderByOutTradeNo(ctx context.Context, no string) (*models.Order, error)
-	Events(ctx context.Context, o *models.Order) ([]models.OrderEvent, error)
+	Timeline(ctx context.Context, o *models.Order, offset, limit int) (models.TimelinePage, error)
 	SearchOrders(ctx context.Context, f models.OrderFilter, offset, limit int) ([]models.Order, error)
 	OrderTotals(ctx context.Context, f models.OrderFilter) (models.OrderTotals, error)
 	EachOrder(ctx context.Context, f models.OrderFilter, fn func(*models.Order) error) error

@@ -62,7 +62,7 @@ func (h *Handler) adminAction(c *gin.Context, action string) {
 		h.log.Error("admin action", "action", action, "out_trade_no", no, "err", err, "request_id", c.GetString(requestIDKey))
 		h.setFlash(c, flash{Message: h.language(c).T(msgInternal)})
 	case err != nil:
-		h.setFlash(c, flash{Message: checkout.PublicMessage(err)})
+		h.setFlash(c, flash{Message: h.language(c).Error(err)})
 	default:
 		h.setFlash(c, flash{OK: true, Message: actionResult(h.language(c), action, o)})
 	}

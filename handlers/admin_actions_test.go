@@ -131,7 +131,7 @@ func TestAdminOrderPageShowsFlagsAndRawXML(t *testing.T) {
 	p := adminGet(t, r, r.AdminBrowser(t), "/admin/orders/"+o.OutTradeNo)
 	for _, want := range []string{
 		`data-flag="paid_after_close"`, `data-flag="amount_mismatch"`, "× 1", `data-flag="invalid_sign"`, "× 2",
-		`data-alert="amount_mismatch"`, `data-alert="invalid_sign"`,
+		`data-alert="amount_mismatch"`, `data-alert="bad_sign"`,
 		`data-kind="unifiedorder"`, `data-kind="notify"`, `data-kind="closeorder"`, `data-kind="status"`,
 		"&lt;out_trade_no&gt;", "<details>", "4200000001202611221234567890",
 	} {

@@ -95,6 +95,6 @@ var beijing = wxpay.Beijing()
 
 // paymentFor is WeChat reporting o paid at at.
 func paymentFor(o *models.Order, at time.Time) checkout.Payment {
-	return checkout.Payment{OutTradeNo: o.OutTradeNo, TransactionID: "4200000001" + o.OutTradeNo[:18],
-		TotalFee: int64(o.TotalFee), PaidAt: at, Source: "test", Actor: "test"}
+	return checkout.Payment{OutTradeNo: o.OutTradeNo, Payment: models.Payment{TransactionID: "4200000001" + o.OutTradeNo[:18],
+		TotalFee: o.TotalFee, PaidAt: at, Source: "test", Actor: "test"}}
 }

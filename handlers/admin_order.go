@@ -1,13 +1,18 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
-	"strings"
+	"net/url"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"wxcheckout/models"
 )
+
+// timelinePageSize is how many timeline entries one page of an order shows.
+const timelinePageSize = 100
 
 // eventRow is one timeline entry; Alert marks what an admin must notice.
 type eventRow struct {
@@ -15,7 +20,7 @@ type eventRow struct {
 	OK                bool
 	Summary           string
 	Request, Response string
-	Alert             string // "", "amount_mismatch" or "invalid_sign"
+	Alert             models.Refusal // an alarming refusal code, or ""
 }
 
 type adminOrderData struct {
@@ -25,21 +30,30 @@ type adminOrderData struct {
 	NextQuery                          string
 	UnitYuan                           string
 	Events                             []eventRow
-	PaidAfterClose                     bool
-	AmountMismatch, InvalidSign        int
+	PaidAfterClose, NotAtWeChat        bool
+	AmountMismatchFlag                 bool
+	AmountMismatch, InvalidSign        int64
 	Flash                              *flash
 	Actionable                         bool
+	Page, Pages                        int
+	PrevURL, NextURL                   string
 }
 
-// adminOrder shows every field of one order and its whole timeline.
+// adminOrder shows every field of one order and its timeline, a page at a
+// time (?page=, oldest first): a timeline can be long.
 func (h *Handler) adminOrder(c *gin.Context) {
 	ctx := c.Request.Context()
+	page, err := strconv.Atoi(c.DefaultQuery("page", "1"))
+	if err != nil || page < 1 || page > 1_000_000 {
+		h.renderError(c, http.StatusBadRequest, msgBadRequest)
+		return
+	}
 	o, err := h.opt.Admin.OrderByOutTradeNo(ctx, c.Param("out_trade_no"))
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	evs, err := h.opt.Admin.Events(ctx, o)
+	t, err := h.opt.Admin.Timeline(ctx, o, (page-1)*timelinePageSize, timelinePageSize)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -47,32 +61,24 @@ func (h *Handler) adminOrder(c *gin.Context) {
 	d := adminOrderData{Order: o, Row: newOrderRow(o), TimeStart: beijingTime(o.TimeStart), Expires: beijingTime(o.ExpiresAt),
 		Closed: beijingTimePtr(o.ClosedAt), Update: beijingTime(o.UpdatedAt), NextQuery: beijingTime(o.NextQueryAt),
 		UnitYuan: o.UnitPrice.Yuan(), PaidAfterClose: o.HasFlag(models.FlagPaidAfterClose),
-		Flash: h.takeFlash(c), Actionable: o.Status == models.StatusNotPay}
-	for _, ev := range evs {
+		NotAtWeChat: o.HasFlag(models.FlagNotAtWeChat), AmountMismatchFlag: o.HasFlag(models.FlagAmountMismatch),
+		AmountMismatch: t.Refusals[models.RefusalAmountMismatch], InvalidSign: t.Refusals[models.RefusalBadSign],
+		Flash: h.takeFlash(c), Actionable: o.Status.Open(),
+		Page: page, Pages: max(1, int((t.Total+timelinePageSize-1)/timelinePageSize))}
+	base := "/admin/orders/" + url.PathEscape(o.OutTradeNo)
+	if page > 1 {
+		d.PrevURL = fmt.Sprintf("%s?page=%d", base, page-1)
+	}
+	if page < d.Pages {
+		d.NextURL = fmt.Sprintf("%s?page=%d", base, page+1)
+	}
+	for _, ev := range t.Events {
 		row := eventRow{Time: beijingTime(ev.CreatedAt), Kind: ev.Kind, Actor: ev.Actor, OK: ev.OK,
-			Summary: ev.Summary, Request: ev.Request, Response: ev.Response, Alert: eventAlert(&ev)}
-		switch row.Alert {
-		case "amount_mismatch":
-			d.AmountMismatch++
-		case "invalid_sign":
-			d.InvalidSign++
+			Summary: ev.Summary, Request: ev.Request, Response: ev.Response}
+		if code := models.Refusal(ev.Code); code.Alarming() {
+			row.Alert = code
 		}
 		d.Events = append(d.Events, row)
 	}
 	h.render(c, http.StatusOK, "admin_order", "admin_order_title", d)
-}
-
-// eventAlert spots refused notifications that look like an attack or a
-// misconfiguration: a forged sign, or an amount that is not the order's.
-func eventAlert(ev *models.OrderEvent) string {
-	if ev.Kind != models.EventNotify || ev.OK {
-		return ""
-	}
-	switch {
-	case strings.Contains(ev.Summary, "amount mismatch"):
-		return "amount_mismatch"
-	case strings.Contains(ev.Summary, "invalid sign"):
-		return "invalid_sign"
-	}
-	return ""
 }

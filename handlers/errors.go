@@ -30,9 +30,8 @@ type errorPage struct {
 // that is safe to show.
 func (h *Handler) fail(c *gin.Context, err error) {
 	status := httpStatus(err)
-	msg := checkout.PublicMessage(err)
+	msg := h.language(c).Error(err)
 	if status == http.StatusInternalServerError {
-		msg = h.language(c).T(msgInternal)
 		h.log.Error("request failed", "err", err, "request_id", c.GetString(requestIDKey), "path", c.FullPath())
 	} else {
 		h.log.Info("request refused", "err", err, "status", status, "request_id", c.GetString(requestIDKey))

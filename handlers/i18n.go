@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"wxcheckout/checkout"
 )
 
 // Lang is the page language: Chinese first, English on request.
@@ -25,6 +28,21 @@ func (l Lang) T(key string) string {
 		return s[1]
 	}
 	return s[0]
+}
+
+// Tf returns the text for key in this language, formatted with args.
+func (l Lang) Tf(key string, args ...any) string {
+	if len(args) == 0 {
+		return l.T(key)
+	}
+	return fmt.Sprintf(l.T(key), args...)
+}
+
+// Error is the text of err that may be shown: the translation of the
+// message the checkout gave it, never its internal cause.
+func (l Lang) Error(err error) string {
+	key, args := checkout.MessageOf(err)
+	return l.Tf(key, args...)
 }
 
 // HTMLLang is the value of <html lang>.
@@ -103,6 +121,23 @@ var texts = map[string][2]string{
 	"msg_internal":    {"服务器内部错误，请稍后重试", "Internal error; please try again later"},
 	"msg_too_many":    {"请求过于频繁，请稍后再试", "Too many requests; please wait a moment"},
 
+	// Messages of the checkout's errors (checkout/errors.go).
+	"err_order_not_found":     {"订单不存在", "Order not found"},
+	"err_no_product":          {"商品不存在", "No such product"},
+	"err_quantity":            {"数量须在 1 到 %d 之间", "The quantity must be 1 to %d"},
+	"err_open_orders":         {"未支付的订单过多，请先完成支付或等待其过期", "Too many unpaid orders; pay one or let them expire first"},
+	"err_still_payable":       {"订单仍可支付", "This order can still be paid"},
+	"err_wechat_down":         {"暂时无法连接微信支付，请稍后重试", "WeChat Pay is unreachable; please try again"},
+	"err_wechat_refused":      {"微信支付拒绝了下单请求：%s", "WeChat Pay refused the order: %s"},
+	"err_query_failed":        {"查询微信支付失败：%s", "orderquery failed: %s"},
+	"err_close_failed":        {"关闭订单失败：%s", "closeorder failed: %s"},
+	"err_not_closable":        {"订单状态为 %s，无需关闭", "The order is %s; there is nothing to close"},
+	"err_close_too_soon":      {"下单 5 分钟内不能关闭（还需 %d 秒）", "WeChat refuses to close an order within 5 minutes of creation (%d s to go)"},
+	"err_unknown_action":      {"未知操作", "Unknown action"},
+	"err_paid_not_confirmed":  {"微信支付称订单已支付，但查询未确认，请稍后同步", "WeChat says the order is paid but orderquery does not confirm it yet; sync again shortly"},
+	"refusal_amount_mismatch": {"金额不符", "Amount mismatch"},
+	"refusal_unknown_order":   {"订单不存在", "Unknown order"},
+
 	// Admin console (issue 5).
 	"admin_login_title":           {"管理员登录", "Admin sign-in"},
 	"admin_password":              {"密码", "Password"},
@@ -146,6 +181,12 @@ var texts = map[string][2]string{
 	"admin_no_events":             {"暂无记录", "No events"},
 	"flag_paid_after_close":       {"关闭后支付", "Paid after close"},
 	"admin_paid_after_close_hint": {"订单在本地关闭后仍收到付款，已记为已支付，请核实是否需要发货或退款", "a payment arrived after the order was closed locally; it is recorded as paid — ship or refund"},
+	"flag_not_at_wechat":          {"微信支付无此订单", "Unknown to WeChat"},
+	"admin_not_at_wechat_hint":    {"直到过期微信支付都查询不到该订单（ORDERNOTEXIST），已在本地关闭。常见原因：模拟器重启或更换了商户号", "WeChat answered ORDERNOTEXIST until the order's time was up; it was closed locally. Usual causes: the simulator restarted, or the merchant changed"},
+	"flag_amount_mismatch":        {"金额不符", "Amount mismatch"},
+	"admin_amount_mismatch_hint":  {"微信支付报告的支付金额与订单不符，订单已在本地关闭：请在微信支付商户平台核实并退款", "WeChat reported a payment of another amount; the order was closed locally: check it at WeChat Pay and refund"},
+	"admin_refused_notifies":      {"被拒绝的通知（时间线只保留前几条）", "Refused notifications (the timeline keeps the first few)"},
+	"admin_renewed_to":            {"已重新下单为", "Renewed as"},
 	"admin_amount_mismatch":       {"金额不符的通知（疑似伪造）", "Notification with a wrong amount (possible forgery)"},
 	"admin_invalid_sign":          {"签名无效的通知（疑似伪造）", "Notification with an invalid sign (possible forgery)"},
 	"admin_action_done_sync":      {"已同步：订单状态为%s (%s)", "Synced: the order is %[2]s"},

@@ -32,7 +32,11 @@ func (h *Handler) notify(c *gin.Context) {
 		if checkout.KindOf(err) == checkout.KindInternal {
 			h.log.Error("notification failed", "err", err, "request_id", c.GetString(requestIDKey))
 		}
-		xmlReply(c, status, wxpay.FailReply(checkout.PublicMessage(err)))
+		reason := "internal error"
+		if r := checkout.RefusalOf(err); r != "" {
+			reason = r.Reason()
+		}
+		xmlReply(c, status, wxpay.FailReply(reason))
 		return
 	}
 	xmlReply(c, http.StatusOK, wxpay.SuccessReply)

@@ -45,3 +45,13 @@ type DayTotal struct {
 	Count   int64
 	PaidFee Money
 }
+
+// TimelinePage is one page of an order's timeline, oldest first, with what
+// the admin must notice about the whole of it.
+type TimelinePage struct {
+	Events []OrderEvent
+	Total  int64 // entries in the whole timeline
+	// Refusals counts the refused notifications kept in the timeline by
+	// code; the order's RefusedNotifies counts every one received.
+	Refusals map[Refusal]int64
+}

@@ -53,9 +53,20 @@ const (
 	PrepayFailed  Prepay = "failed"
 )
 
+// Open reports whether the order may still be paid.
+func (s OrderStatus) Open() bool { return s == StatusNotPay }
+
+// Paid reports whether the shopper's money was received.
+func (s OrderStatus) Paid() bool { return s == StatusPaid }
+
 // Flags an admin must notice.
 const (
 	FlagPaidAfterClose = "paid_after_close"
+	// WeChat never knew the order (ORDERNOTEXIST until its time was up):
+	// a restart of the simulator, or a change of merchant.
+	FlagNotAtWeChat = "not_at_wechat"
+	// WeChat kept reporting a payment of another amount.
+	FlagAmountMismatch = "amount_mismatch"
 )
 
 // Order is one checkout and, at most once, one payment.
@@ -77,12 +88,20 @@ type Order struct {
 	PrepayID   string `gorm:"size:64"`
 	ClientIP   string `gorm:"size:64"`
 	// ClientKey is what per-client limits count: the IP, or its /64 for IPv6.
-	ClientKey     string `gorm:"size:64;index:idx_orders_client_open"`
-	TimeStart     time.Time
-	ExpiresAt     time.Time `gorm:"not null"`
-	NextQueryAt   time.Time `gorm:"index:idx_orders_status_next"`
-	Queries       int       `gorm:"not null;default:0"`
-	TransactionID string    `gorm:"size:32;index"`
+	ClientKey   string `gorm:"size:64;index:idx_orders_client_open"`
+	TimeStart   time.Time
+	ExpiresAt   time.Time `gorm:"not null"`
+	NextQueryAt time.Time `gorm:"index:idx_orders_status_next"`
+	Queries     int       `gorm:"not null;default:0"`
+	// QueryAnomalies counts answers in a row that could not be applied
+	// (ORDERNOTEXIST, a paid amount that is not the order's): they back off.
+	QueryAnomalies int `gorm:"not null;default:0"`
+	// RefusedNotifies counts refused notifications naming the order; only a
+	// few are kept in the timeline.
+	RefusedNotifies int `gorm:"not null;default:0"`
+	// RenewedTo is the out_trade_no of the order that replaced this one.
+	RenewedTo     string `gorm:"size:32"`
+	TransactionID string `gorm:"size:32;index"`
 	PaidAt        *time.Time
 	OpenID        string `gorm:"size:128"`
 	BankType      string `gorm:"size:32"`
@@ -123,6 +142,7 @@ const (
 	EventClose        = "closeorder"
 	EventStatus       = "status"
 	EventAdmin        = "admin"
+	EventRenew        = "renew"
 )
 
 // OrderEvent is one entry in an order's timeline: a call to WeChat with its
@@ -135,10 +155,13 @@ type OrderEvent struct {
 	Order      *Order `gorm:"constraint:OnDelete:CASCADE"`
 	OutTradeNo string `gorm:"size:64;index"`
 	Kind       string `gorm:"size:32;not null"`
-	OK         bool   `gorm:"not null"`
-	Summary    string `gorm:"not null"`
-	Request    string
-	Response   string
-	Actor      string `gorm:"size:64"` // wechat, shopper, reconciler, admin:<session>
-	CreatedAt  time.Time
+	// Code types a refused notification (see Refusal); admin alerts read it,
+	// never the summary.
+	Code      string `gorm:"size:32"`
+	OK        bool   `gorm:"not null"`
+	Summary   string `gorm:"not null"`
+	Request   string
+	Response  string
+	Actor     string `gorm:"size:64"` // wechat, shopper, reconciler, admin:<session>
+	CreatedAt time.Time
 }

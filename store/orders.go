@@ -79,45 +79,65 @@ func (s *Store) Events(ctx context.Context, orderID uint) ([]models.OrderEvent, 
 	return evs, nil
 }
 
-// Change decides, from the order as it is inside the write transaction,
-// the columns to set (nil leaves the order as it is) and the events to
-// record, which are written either way in the same transaction — so a
-// message and what it did to the order commit together.
-type Change func(cur *models.Order) (set map[string]any, events []*models.OrderEvent)
-
-// UpdateOrder applies change to one order and returns the order as it is
-// after; applied reports whether the order changed. All writes go through
-// one writer (write.go), so change sees the order as no concurrent writer
-// can alter it before the update; the UPDATE still repeats the status it
-// saw as a guard, so of N racing transitions exactly one applies.
-func (s *Store) UpdateOrder(ctx context.Context, no string, change Change) (o *models.Order, applied bool, err error) {
+// UpdateOrder applies a transition to one order and returns the order as it
+// is after; applied reports whether the order changed. decide sees the
+// order as it is inside the write transaction (all writes go through one
+// writer, so no concurrent writer alters it before the update); its events
+// are written either way, in the same transaction — so a message and what
+// it did to the order commit together. The UPDATE still repeats the status
+// decide saw as a guard, so of N racing transitions exactly one applies.
+func (s *Store) UpdateOrder(ctx context.Context, no string, decide func(cur models.Order) models.Change) (o *models.Order, applied bool, err error) {
 	err = s.write(ctx, func(tx *gorm.DB) error {
-		var cur models.Order
-		if err := tx.Where("out_trade_no = ?", no).First(&cur).Error; err != nil {
-			return notFound(err, "order "+no)
-		}
-		set, events := change(&cur)
-		if set != nil {
-			set["updated_at"] = time.Now().UTC()
-			// Model(&cur) writes the new values back into cur as well.
-			res := tx.Model(&cur).Where("status = ?", cur.Status).Updates(set)
-			if res.Error != nil {
-				return fmt.Errorf("update order %s: %w", no, res.Error)
-			}
-			if applied = res.RowsAffected == 1; !applied {
-				// The guard did not match; cur may hold values never written.
-				if err := tx.First(&cur, cur.ID).Error; err != nil {
-					return fmt.Errorf("reload order %s: %w", no, err)
-				}
-			}
-		}
-		o = &cur
-		return addEvents(tx, &cur, events)
+		o, applied, err = applyChange(tx, no, decide)
+		return err
 	})
 	if err != nil {
 		return nil, false, err
 	}
 	return o, applied, nil
+}
+
+// CreateSuccessor creates o, with its first event, as the order that
+// replaces the order prevNo — in one transaction with decide's change to
+// that order. When decide changes nothing (it was replaced already, or
+// paid), o is not created. It returns the previous order as it is after.
+func (s *Store) CreateSuccessor(ctx context.Context, prevNo string, o *models.Order, ev *models.OrderEvent,
+	decide func(prev models.Order) models.Change) (prev *models.Order, created bool, err error) {
+	err = s.write(ctx, func(tx *gorm.DB) error {
+		if prev, created, err = applyChange(tx, prevNo, decide); err != nil || !created {
+			return err
+		}
+		if err := tx.Omit("Product").Create(o).Error; err != nil {
+			return fmt.Errorf("create order %s: %w", o.OutTradeNo, err)
+		}
+		return addEvent(tx, o, ev)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return prev, created, nil
+}
+
+func applyChange(tx *gorm.DB, no string, decide func(cur models.Order) models.Change) (*models.Order, bool, error) {
+	var cur models.Order
+	if err := tx.Where("out_trade_no = ?", no).First(&cur).Error; err != nil {
+		return nil, false, notFound(err, "order "+no)
+	}
+	ch := decide(cur)
+	o, applied := &cur, false
+	if ch.Changed() {
+		after := ch.After
+		after.UpdatedAt = time.Now().UTC()
+		res := tx.Model(&models.Order{ID: cur.ID}).Where("status = ?", cur.Status).
+			Select(append(ch.Columns, "updated_at")).Updates(&after)
+		if res.Error != nil {
+			return nil, false, fmt.Errorf("update order %s: %w", no, res.Error)
+		}
+		if applied = res.RowsAffected == 1; applied {
+			o = &after
+		}
+	}
+	return o, applied, addEvents(tx, o, ch.Events)
 }
 
 // DueOrders returns unpaid orders whose next query time has come, oldest due first.
@@ -133,11 +153,17 @@ func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]mode
 }
 
 // ScheduleQuery sets when the reconciler next asks WeChat about an unpaid
-// order and counts the query just made. A paid or closed order is left alone.
-func (s *Store) ScheduleQuery(ctx context.Context, id uint, next time.Time) error {
+// order and counts the query just made; anomaly counts it among the answers
+// in a row that could not be applied, or resets that count. A paid or
+// closed order is left alone.
+func (s *Store) ScheduleQuery(ctx context.Context, id uint, next time.Time, anomaly bool) error {
+	anomalies := gorm.Expr("0")
+	if anomaly {
+		anomalies = gorm.Expr("query_anomalies + 1")
+	}
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		return tx.Model(&models.Order{}).Where("id = ? AND status = ?", id, models.StatusNotPay).
-			Updates(map[string]any{"next_query_at": next.UTC(), "queries": gorm.Expr("queries + 1")}).Error
+			Updates(map[string]any{"next_query_at": next.UTC(), "queries": gorm.Expr("queries + 1"), "query_anomalies": anomalies}).Error
 	})
 	if err != nil {
 		return fmt.Errorf("schedule query of order %d: %w", id, err)
@@ -168,4 +194,50 @@ func (s *Store) CountOpenOrders(ctx context.Context, clientKey string, now time.
 		return 0, fmt.Errorf("count open orders of %s: %w", clientKey, err)
 	}
 	return n, nil
+}
+
+// RecordRefusal counts a refused notification against the order no and
+// keeps ev in its timeline while fewer than keep refusals were counted: a
+// flood of forged notifications costs one counter, not the database.
+func (s *Store) RecordRefusal(ctx context.Context, no string, ev *models.OrderEvent, keep int) error {
+	return s.write(ctx, func(tx *gorm.DB) error {
+		var o models.Order
+		if err := tx.Select("id", "out_trade_no", "refused_notifies").Where("out_trade_no = ?", no).First(&o).Error; err != nil {
+			return notFound(err, "order "+no)
+		}
+		if err := tx.Model(&models.Order{ID: o.ID}).UpdateColumn("refused_notifies", gorm.Expr("refused_notifies + 1")).Error; err != nil {
+			return fmt.Errorf("count refusal of %s: %w", no, err)
+		}
+		if o.RefusedNotifies >= keep {
+			return nil
+		}
+		return addEvent(tx, &o, ev)
+	})
+}
+
+// Timeline returns one page of an order's timeline, oldest first, the
+// number of entries in all, and the refused notifications kept by code.
+func (s *Store) Timeline(ctx context.Context, orderID uint, offset, limit int) (models.TimelinePage, error) {
+	var t models.TimelinePage
+	db := s.db.WithContext(ctx)
+	if err := db.Where("order_id = ?", orderID).Order("id").Offset(offset).Limit(limit).Find(&t.Events).Error; err != nil {
+		return t, fmt.Errorf("timeline of order %d: %w", orderID, err)
+	}
+	if err := db.Model(&models.OrderEvent{}).Where("order_id = ?", orderID).Count(&t.Total).Error; err != nil {
+		return t, fmt.Errorf("count timeline of order %d: %w", orderID, err)
+	}
+	var codes []struct {
+		Code string
+		N    int64
+	}
+	err := db.Model(&models.OrderEvent{}).Select("code, COUNT(*) AS n").
+		Where("order_id = ? AND code <> ''", orderID).Group("code").Scan(&codes).Error
+	if err != nil {
+		return t, fmt.Errorf("refusals of order %d: %w", orderID, err)
+	}
+	t.Refusals = make(map[models.Refusal]int64, len(codes))
+	for _, c := range codes {
+		t.Refusals[models.Refusal(c.Code)] = c.N
+	}
+	return t, nil
 }
