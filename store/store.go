@@ -54,6 +54,9 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := registerUTC(db); err != nil {
+		return nil, err
+	}
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
 	s := &Store{db: db, writeq: make(chan *writeReq), stop: make(chan struct{}), loopDone: make(chan struct{})}
@@ -68,9 +71,12 @@ func Open(path string) (*Store, error) {
 // migrate brings the schema up to date; AutoMigrate only adds tables,
 // columns and indexes, so existing data is kept.
 func (s *Store) migrate() error {
-	if err := s.db.AutoMigrate(&models.Product{}, &models.Order{}, &models.OrderEvent{},
-		&models.Setting{}, &models.AdminSession{}); err != nil {
+	tables := []any{&models.Product{}, &models.Order{}, &models.OrderEvent{}, &models.Setting{}, &models.AdminSession{}}
+	if err := s.db.AutoMigrate(tables...); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := s.normalizeStoredTimes(tables...); err != nil {
+		return fmt.Errorf("migrate times to UTC: %w", err)
 	}
 	return nil
 }

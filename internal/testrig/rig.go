@@ -34,8 +34,13 @@ type Clock struct {
 	now time.Time
 }
 
-// NewClock starts at a fixed instant.
-func NewClock() *Clock { return &Clock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)} }
+// Shanghai is the zone of a merchant's server in China (UTC+8, no daylight
+// saving time since 1991). The rig's clock reads in it, so that every test
+// checks that nothing depends on the server's zone being UTC.
+var Shanghai = time.FixedZone("CST", 8*3600)
+
+// NewClock starts at a fixed instant, 2026-11-22 10:00 UTC, read in Shanghai.
+func NewClock() *Clock { return &Clock{now: time.Date(2026, 11, 22, 18, 0, 0, 0, Shanghai)} }
 
 // Now is the clock's time.
 func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
