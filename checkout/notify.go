@@ -62,9 +62,25 @@ func (s *Service) noticeEvents(ev *models.OrderEvent, outcome error, result stri
 	ev.OK, ev.Summary, ev.Response = outcome == nil, result, string(wxpay.SuccessReply)
 	if outcome != nil {
 		ev.Summary, ev.Response = "refused: "+outcome.Error(), string(wxpay.FailReply(PublicMessage(outcome)))
-		s.log.Warn("notification refused", "out_trade_no", ev.OutTradeNo, "err", outcome)
+		s.log.Warn("notification refused", "out_trade_no", ev.OutTradeNo, "err", LogText(outcome))
 	}
 	return []*models.OrderEvent{ev}
+}
+
+// maxLogText bounds an error in a log line: refusals quote fields of the
+// notification, and whoever posts to the notify URL picks those.
+const maxLogText = 160
+
+// LogText is err's text for a log line, cut to maxLogText characters.
+func LogText(err error) string {
+	s, n := err.Error(), 0
+	for i := range s {
+		if n == maxLogText {
+			return s[:i] + "…(cut)"
+		}
+		n++
+	}
+	return s
 }
 
 func notifyRefusal(err error) string {
