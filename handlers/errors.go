@@ -33,9 +33,9 @@ func (h *Handler) fail(c *gin.Context, err error) {
 	msg := checkout.PublicMessage(err)
 	if status == http.StatusInternalServerError {
 		msg = h.language(c).T(msgInternal)
-		h.log.Error("request failed", "err", err, "request_id", c.GetString(requestIDKey), "path", c.FullPath())
+		h.log.Error("request failed", "err", checkout.LogText(err), "request_id", c.GetString(requestIDKey), "path", c.FullPath())
 	} else {
-		h.log.Info("request refused", "err", err, "status", status, "request_id", c.GetString(requestIDKey))
+		h.log.Info("request refused", "err", checkout.LogText(err), "status", status, "request_id", c.GetString(requestIDKey))
 	}
 	h.render(c, status, "error", "error_title", errorPage{Message: msg, Status: status})
 }

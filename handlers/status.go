@@ -41,6 +41,6 @@ func (h *Handler) statusError(c *gin.Context, err error) {
 		c.JSON(http.StatusNotFound, gin.H{"error": "order not found"})
 		return
 	}
-	h.log.Error("order status", "err", err, "request_id", c.GetString(requestIDKey), "route", c.FullPath())
+	h.log.Error("order status", "err", checkout.LogText(err), "request_id", c.GetString(requestIDKey), "route", c.FullPath())
 	c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 }
