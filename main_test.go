@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"strings"
 	"testing"
 )
@@ -28,4 +29,26 @@ func TestRunUnknownCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"help"}, func(string) string { return "" }, &out); err != nil || !strings.Contains(out.String(), "wxcheckout sim") {
 		t.Errorf("help = %v, %q", err, out.String())
 	}
+}
+
+// A start-up error after the listener opened is returned, not a panic, and
+// the port is free again.
+func TestRunStartUpErrorClosesTheListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	vars := map[string]string{"ADDR": addr, "DATABASE_URL": "sqlite:/nonexistent-dir/x.db"}
+	var out bytes.Buffer
+	err = run(context.Background(), nil, func(k string) string { return vars[k] }, &out)
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Fatalf("run = %v, want an error naming DATABASE_URL", err)
+	}
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("%s still taken after the failed start: %v", addr, err)
+	}
+	ln.Close()
 }

@@ -46,44 +46,54 @@ type app struct {
 }
 
 // newApp listens first, so that ADDR=:0 works and the notify URL carries the
-// real port, then opens the database and wires everything.
-func newApp(cfg config.Config, log *slog.Logger) (a *app, err error) {
-	a = &app{cfg: cfg, log: log}
+// real port, then opens the database and wires everything. On any error
+// what was opened is closed again.
+func newApp(cfg config.Config, log *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	var err error
 	if a.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return nil, fmt.Errorf("ADDR %s: %w", cfg.Addr, err)
 	}
 	a.cfg.SetListenAddr(a.ln.Addr())
-	defer func() {
-		if err != nil {
-			a.close()
-		}
-	}()
-	if a.store, err = store.Open(cfg.DatabasePath); err != nil {
-		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	if err := a.wire(); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// wire opens the database and builds the service, the admin sign-in and
+// the web side.
+func (a *app) wire() (err error) {
+	if a.store, err = store.Open(a.cfg.DatabasePath); err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	if err = a.store.SeedProducts(context.Background(), demoProducts); err != nil {
-		return nil, err
+		return err
 	}
 	wx, scanURL, err := a.weChat()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	a.svc = checkout.New(checkout.Deps{Store: a.store, WeChat: wx, Logger: log, Settings: checkout.Settings{
+	a.svc = checkout.New(checkout.Deps{Store: a.store, WeChat: wx, Logger: a.log, Settings: checkout.Settings{
 		OrderTTL: a.cfg.OrderTTL, NotifyURL: a.cfg.NotifyEndpoint(), ServerIP: serverIP(a.cfg.Simulator),
+		MaxOpenOrdersPerClient: a.cfg.MaxOpenOrdersPerClient,
 	}})
 	adminAuth, err := a.adminAuth()
 	if err != nil {
-		return nil, err
+		return err
 	}
+	l := a.cfg.Limits
 	opts := handlers.Options{ScanURL: scanURL, SecureCookies: a.cfg.SecureCookies(), Admin: a.svc, Auth: adminAuth,
-		MaxCheckoutsPerClient: a.cfg.MaxCheckoutsPerClient, MaxStreamsPerClient: a.cfg.MaxStreamsPerClient,
-		TrustedProxies: a.cfg.TrustedProxies}
+		MaxCheckoutsPerClient: l.MaxCheckoutsPerClient, MaxStreamsPerClient: l.MaxStreamsPerClient,
+		CheckoutRatePerClient: l.CheckoutRatePerClient, MaxStreams: l.MaxStreams,
+		TrustedProxies: l.TrustedProxies, ClientIPHeader: l.ClientIPHeader}
 	if a.sim != nil {
 		opts.Simulator = a.sim
 	}
-	h, err := handlers.New(a.svc, opts, log)
+	h, err := handlers.New(a.svc, opts, a.log)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.srv = &http.Server{
 		Handler:           h.Routes(),
@@ -92,10 +102,10 @@ func newApp(cfg config.Config, log *slog.Logger) (a *app, err error) {
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	a.srv.RegisterOnShutdown(h.Close) // end status streams, or Shutdown would wait on them
-	return a, nil
+	return nil
 }
 
 // weChat builds the WeChat Pay client: the real API, a simulator at

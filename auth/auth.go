@@ -51,14 +51,16 @@ type Options struct {
 	// so guessing is slow even below the limit; default 1s, tests use 0 via -1.
 	FailDelay time.Duration
 	// Cost is the bcrypt cost; default bcrypt.DefaultCost. Tests lower it.
+	// It also sets the work of deriving the session key from ADMIN_PASSWORD.
 	Cost int
 }
 
 // Manager checks the password and keeps sessions.
 type Manager struct {
-	opt     Options
-	hash    []byte // bcrypt hash of the password
-	limiter *Limiter
+	opt        Options
+	hash       []byte // bcrypt hash of the password
+	sessionKey []byte // derived from the password in effect; see sessionHash
+	limiter    *Limiter
 }
 
 // Startup says how the password was set up, for the start-up log.

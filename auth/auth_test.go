@@ -192,3 +192,41 @@ func TestOnlyTheSessionHashIsStored(t *testing.T) {
 		t.Errorf("session found by its plain id (err %v): the id itself is stored", err)
 	}
 }
+
+// Sessions belong to the password they were opened under: changing
+// ADMIN_PASSWORD (or moving to or from a generated one) ends them, and a
+// restart with the same password keeps them.
+func TestPasswordChangeEndsSessions(t *testing.T) {
+	const a, b = "password-number-one", "password-number-two"
+	tests := []struct {
+		name        string
+		first, then string // "" is the generated password
+		want        bool
+	}{
+		{"same password", a, a, true},
+		{"new password", a, b, false},
+		{"generated, then the same generated", "", "", true},
+		{"generated, then ADMIN_PASSWORD", "", b, false},
+		{"ADMIN_PASSWORD, then generated", a, "", false},
+	}
+	for _, tt := range tests {
+		st, clock := testrig.MustOpenStore(t), testrig.NewClock()
+		m, s := newManager(t, st, clock, tt.first)
+		pw := tt.first
+		if pw == "" {
+			pw = s.Generated
+		}
+		id, err := m.Login(t.Context(), pw, "192.0.2.1")
+		if err != nil {
+			t.Fatalf("%s: login: %v", tt.name, err)
+		}
+		restarted, _ := newManager(t, st, clock, tt.then)
+		_, err = restarted.Session(t.Context(), id)
+		if err != nil && !errors.Is(err, auth.ErrNoSession) {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := err == nil; got != tt.want {
+			t.Errorf("%s: session valid after the restart = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

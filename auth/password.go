@@ -2,6 +2,9 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/pbkdf2"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -26,12 +29,15 @@ func (m *Manager) setupPassword(ctx context.Context) (Startup, error) {
 			return Startup{}, fmt.Errorf("ADMIN_PASSWORD: %w", err) // over bcrypt's 72 bytes
 		}
 		m.hash = h
+		if m.sessionKey, err = m.keyOfPassword(m.opt.Password); err != nil {
+			return Startup{}, err
+		}
 		return Startup{FromEnv: true}, nil
 	}
 	stored, err := m.opt.Store.Setting(ctx, passwordKey)
 	switch {
 	case err == nil:
-		m.hash = []byte(stored)
+		m.hash, m.sessionKey = []byte(stored), keyOfHash(stored)
 		return Startup{}, nil
 	case !errors.Is(err, store.ErrNotFound):
 		return Startup{}, fmt.Errorf("load admin password: %w", err)
@@ -51,8 +57,32 @@ func (m *Manager) setupPassword(ctx context.Context) (Startup, error) {
 	if !created { // another process stored its own first: use that one
 		return m.setupPassword(ctx)
 	}
-	m.hash = h
+	m.hash, m.sessionKey = h, keyOfHash(string(h))
 	return Startup{Generated: pw}, nil
+}
+
+// sessionKeyLabel separates the session key from any other use of the
+// same password or hash.
+const sessionKeyLabel = "wxcheckout admin session key"
+
+// keyOfPassword derives the session key from ADMIN_PASSWORD. Its bcrypt
+// hash is salted afresh on every start, so the key comes from the password
+// itself, slowly (2^cost × 100 rounds of PBKDF2): the database keeps HMACs
+// under this key, and they must not make guessing the password cheap.
+func (m *Manager) keyOfPassword(pw string) ([]byte, error) {
+	k, err := pbkdf2.Key(sha256.New, pw, []byte(sessionKeyLabel), 100<<m.cost(), 32)
+	if err != nil {
+		return nil, fmt.Errorf("ADMIN_PASSWORD: derive session key: %w", err)
+	}
+	return k, nil
+}
+
+// keyOfHash derives the session key from the stored hash of a generated
+// password, which is the same on every start until the password changes.
+func keyOfHash(hash string) []byte {
+	mac := hmac.New(sha256.New, []byte(hash))
+	mac.Write([]byte(sessionKeyLabel))
+	return mac.Sum(nil)
 }
 
 func (m *Manager) cost() int {

@@ -49,7 +49,7 @@ func (m *Manager) Login(ctx context.Context, password, client string) (string, e
 	if err := m.opt.Store.DeleteAdminSessionsBefore(ctx, now, now.Add(-m.opt.IdleTimeout)); err != nil {
 		m.opt.Log.Error("clean admin sessions", "err", err)
 	}
-	err = m.opt.Store.CreateAdminSession(ctx, &models.AdminSession{IDHash: hashID(id), ClientIP: client,
+	err = m.opt.Store.CreateAdminSession(ctx, &models.AdminSession{IDHash: m.sessionHash(id), ClientIP: client,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(m.opt.Lifetime)})
 	if err != nil {
 		return "", err
@@ -67,7 +67,7 @@ func (m *Manager) Session(ctx context.Context, id string) (*Session, error) {
 	if len(id) != sessionIDLen {
 		return nil, ErrNoSession
 	}
-	h := hashID(id)
+	h := m.sessionHash(id)
 	a, err := m.opt.Store.AdminSession(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrNoSession
@@ -94,7 +94,7 @@ func (m *Manager) Logout(ctx context.Context, id string) error {
 	if len(id) != sessionIDLen {
 		return nil
 	}
-	return m.opt.Store.DeleteAdminSession(ctx, hashID(id))
+	return m.opt.Store.DeleteAdminSession(ctx, m.sessionHash(id))
 }
 
 // sessionIDLen is 32 random bytes in unpadded base64url.
@@ -106,6 +106,16 @@ func newSessionID(r io.Reader) (string, error) {
 		return "", fmt.Errorf("new session id: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// sessionHash is what the database keeps of a session id: an HMAC keyed
+// with the password in effect, so that a session opened under another
+// password is never found. Changing ADMIN_PASSWORD thus signs everyone out,
+// on every instance, with nothing to clean up.
+func (m *Manager) sessionHash(id string) string {
+	mac := hmac.New(sha256.New, m.sessionKey)
+	mac.Write([]byte(id))
+	return hex.EncodeToString(mac.Sum(nil))
 }
 
 func hashID(id string) string {

@@ -42,7 +42,7 @@ const (
 )
 
 // maxForeign is how much text from outside a log line or an error keeps.
-const maxForeign = 120
+const maxForeign = 160
 
 // Error keeps the message safe to show apart from the internal cause, which
 // goes only to the log. Key and Args are translated by the caller.
@@ -99,6 +99,10 @@ func RefusalOf(err error) models.Refusal {
 	}
 	return ""
 }
+
+// LogText is err's text for a log line, cut: errors about refused input
+// quote what the sender chose.
+func LogText(err error) string { return clip(err.Error()) }
 
 // clip cuts text that came from outside (an unverified message, WeChat's
 // words) before it goes into a log line or an error, so that nobody can

@@ -65,7 +65,7 @@ func (s *Service) noticeEvents(ev *models.OrderEvent, outcome error, result stri
 	if outcome != nil {
 		code := RefusalOf(outcome)
 		ev.Code, ev.Summary, ev.Response = string(code), "refused: "+outcome.Error(), string(wxpay.FailReply(code.Reason()))
-		s.log.Warn("notification refused", "out_trade_no", ev.OutTradeNo, "refusal", code, "err", outcome)
+		s.log.Warn("notification refused", "out_trade_no", ev.OutTradeNo, "refusal", code, "err", LogText(outcome))
 	}
 	return []*models.OrderEvent{ev}
 }
@@ -108,7 +108,7 @@ func outTradeNoOf(body []byte) string {
 func (s *Service) recordRefusal(ctx context.Context, no string, body []byte, r *Error) {
 	sum := sha256.Sum256(body)
 	s.log.Warn("notification refused", "refusal", r.Refusal, "out_trade_no", no, "bytes", len(body),
-		"err", clip(r.Err.Error()))
+		"err", LogText(r.Err))
 	if no == "" {
 		return
 	}

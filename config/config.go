@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"wxcheckout/wxpay"
 	"wxcheckout/wxpay/wxpaysim"
@@ -29,13 +29,9 @@ type Config struct {
 	AdminPassword string
 	OrderTTL      time.Duration
 	Simulator     bool // no WXPAY_MCH_ID: the built-in simulator plays WeChat
-	// Per client IP: checkouts in flight and open payment-page streams.
-	// Load tests from one address raise them.
-	MaxCheckoutsPerClient int
-	MaxStreamsPerClient   int
-	// TrustedProxies may name the client in X-Forwarded-For; the per-client
-	// limits and the admin login limit count that address.
-	TrustedProxies []string
+	// SimulatorPublic lets simulator mode listen beyond loopback.
+	SimulatorPublic bool
+	Limits
 }
 
 // Load reads the environment through getenv.
@@ -47,7 +43,6 @@ func Load(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		Addr:          env("ADDR", ":8080"),
 		AppID:         env("WXPAY_APPID", ""),
 		MchID:         env("WXPAY_MCH_ID", ""),
 		APIKey:        getenv("WXPAY_API_KEY"),
@@ -56,8 +51,12 @@ func Load(getenv func(string) string) (Config, error) {
 		AdminPassword: getenv("ADMIN_PASSWORD"),
 	}
 	c.Simulator = c.MchID == ""
-	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
-		return c, fmt.Errorf("ADDR %q: want HOST:PORT such as :8080", c.Addr)
+	if err := c.loadAddr(env); err != nil {
+		return c, err
+	}
+	if n := utf8.RuneCountInString(c.AdminPassword); n > 0 && n < minAdminPassword {
+		return c, fmt.Errorf("ADMIN_PASSWORD: want at least %d characters, got %d; or leave it unset to have one generated",
+			minAdminPassword, n)
 	}
 	if err := c.loadURLs(env); err != nil {
 		return c, err
@@ -73,43 +72,51 @@ func Load(getenv func(string) string) (Config, error) {
 		// WeChat wants time_expire at least a minute ahead, and a code_url lives two hours.
 		return c, fmt.Errorf("ORDER_TTL %q: want a duration between 2m and 2h, such as 15m", getenv("ORDER_TTL"))
 	}
-	if c.MaxCheckoutsPerClient, err = positiveInt(env, "MAX_CHECKOUTS_PER_CLIENT", 4); err != nil {
-		return c, err
-	}
-	if c.MaxStreamsPerClient, err = positiveInt(env, "MAX_STREAMS_PER_CLIENT", 32); err != nil {
-		return c, err
-	}
-	if c.TrustedProxies, err = parseProxies(env("TRUSTED_PROXIES", "127.0.0.1,::1")); err != nil {
+	if err := c.Limits.load(env); err != nil {
 		return c, err
 	}
 	return c, c.loadMerchant()
 }
 
-// parseProxies reads a comma-separated list of IP addresses and CIDR ranges.
-func parseProxies(v string) ([]string, error) {
-	var out []string
-	for _, p := range strings.Split(v, ",") {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		if net.ParseIP(p) == nil {
-			if _, _, err := net.ParseCIDR(p); err != nil {
-				return nil, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP address nor a CIDR range", p)
-			}
-		}
-		out = append(out, p)
+// minAdminPassword: the admin console can close orders and shows every
+// payment; a short password falls to guessing even at the login limit.
+const minAdminPassword = 12
+
+// loadAddr picks the listen address. The simulator marks orders paid for
+// anyone who can reach it, so simulator mode listens on loopback unless
+// told otherwise.
+func (c *Config) loadAddr(env func(string, string) string) error {
+	def := ":8080"
+	if c.Simulator {
+		def = "127.0.0.1:8080"
 	}
-	return out, nil
+	c.Addr = env("ADDR", def)
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "" {
+		return fmt.Errorf("ADDR %q: want HOST:PORT such as 127.0.0.1:8080", c.Addr)
+	}
+	switch v := env("SIMULATOR_PUBLIC", "0"); v {
+	case "1":
+		c.SimulatorPublic = true
+	case "0":
+	default:
+		return fmt.Errorf("SIMULATOR_PUBLIC %q: want 1 (listen beyond loopback in simulator mode) or 0", v)
+	}
+	if c.Simulator && !c.SimulatorPublic && !isLoopback(host) {
+		return fmt.Errorf("ADDR %q is not a loopback address: in simulator mode (no WXPAY_MCH_ID) anyone who reaches "+
+			"the shop can mark orders paid; use ADDR=127.0.0.1:%s, or set SIMULATOR_PUBLIC=1 to expose it on purpose",
+			c.Addr, port)
+	}
+	return nil
 }
 
-func positiveInt(env func(string, string) string, name string, def int) (int, error) {
-	v := env(name, strconv.Itoa(def))
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 1_000_000 {
-		return 0, fmt.Errorf("%s %q: want a whole number from 1 to 1000000", name, v)
+// isLoopback: an empty host (":8080") means every interface.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
 	}
-	return n, nil
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (c *Config) loadURLs(env func(string, string) string) error {

@@ -18,10 +18,11 @@ func TestDefaultsRunTheSimulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Addr: ":8080", PublicURL: "http://localhost:8080", DatabasePath: "wxcheckout.db",
+	want := Config{Addr: "127.0.0.1:8080", PublicURL: "http://localhost:8080", DatabasePath: "wxcheckout.db",
 		AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID, APIKey: wxpaysim.DemoAPIKey,
 		SignType: wxpay.SignHMACSHA256, OrderTTL: 15 * time.Minute, Simulator: true,
-		MaxCheckoutsPerClient: 4, MaxStreamsPerClient: 32}
+		Limits: Limits{MaxCheckoutsPerClient: 4, MaxStreamsPerClient: 32, CheckoutRatePerClient: 20,
+			MaxOpenOrdersPerClient: 10, MaxStreams: 10000, ClientIPHeader: "X-Forwarded-For"}}
 	if got := strings.Join(c.TrustedProxies, ","); got != "127.0.0.1,::1" {
 		t.Errorf("TrustedProxies = %q, want loopback only", got)
 	}
@@ -65,6 +66,15 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"MAX_CHECKOUTS_PER_CLIENT": "0"}, "MAX_CHECKOUTS_PER_CLIENT"},
 		{map[string]string{"MAX_STREAMS_PER_CLIENT": "many"}, "MAX_STREAMS_PER_CLIENT"},
 		{map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, nginx"}, "TRUSTED_PROXIES"},
+		{map[string]string{"TRUSTED_PROXIES": "none,10.0.0.1"}, "TRUSTED_PROXIES"},
+		{map[string]string{"CHECKOUT_RATE_PER_CLIENT": "0"}, "CHECKOUT_RATE_PER_CLIENT"},
+		{map[string]string{"MAX_OPEN_ORDERS_PER_CLIENT": "-1"}, "MAX_OPEN_ORDERS_PER_CLIENT"},
+		{map[string]string{"MAX_STREAMS": "lots"}, "MAX_STREAMS"},
+		{map[string]string{"CLIENT_IP_HEADER": "Forwarded"}, "CLIENT_IP_HEADER"},
+		{map[string]string{"CLIENT_IP_HEADER": "X-Forwarded-For, X-Real-IP"}, "CLIENT_IP_HEADER"},
+		{map[string]string{"SIMULATOR_PUBLIC": "yes"}, "SIMULATOR_PUBLIC"},
+		{map[string]string{"ADMIN_PASSWORD": "short"}, "ADMIN_PASSWORD"},
+		{map[string]string{"ADMIN_PASSWORD": "十一个字的密码不够长啊"}, "ADMIN_PASSWORD"}, // 11 characters, 33 bytes
 		{with("WXPAY_API_KEY", "<unset>"), "WXPAY_API_KEY"},
 		{with("WXPAY_API_KEY", "short"), "WXPAY_API_KEY"},
 		{with("WXPAY_APPID", "<unset>"), "WXPAY_APPID"},
@@ -92,5 +102,74 @@ func TestListenAddrFillsThePort(t *testing.T) {
 	c.SetListenAddr(&net.TCPAddr{Port: 43210})
 	if got := c.NotifyEndpoint(); got != "https://shop.example.com/wxpay/notify" {
 		t.Errorf("notify URL with PUBLIC_URL = %s", got)
+	}
+}
+
+func TestSimulatorListensOnLoopbackUnlessPublic(t *testing.T) {
+	real := map[string]string{"WXPAY_MCH_ID": "1230000109", "WXPAY_APPID": "wx1234567890abcdef",
+		"WXPAY_API_KEY": strings.Repeat("k", 32), "PUBLIC_URL": "https://shop.example.com"}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string // the address; "" for a start-up error
+		wantURL string
+	}{
+		{"simulator default", nil, "127.0.0.1:8080", "http://localhost:8080"},
+		{"simulator loopback v4", map[string]string{"ADDR": "127.0.0.1:9000"}, "127.0.0.1:9000", "http://localhost:9000"},
+		{"simulator loopback v6", map[string]string{"ADDR": "[::1]:8080"}, "[::1]:8080", "http://localhost:8080"},
+		{"simulator localhost", map[string]string{"ADDR": "localhost:8080"}, "localhost:8080", "http://localhost:8080"},
+		{"simulator all interfaces", map[string]string{"ADDR": ":8080"}, "", ""},
+		{"simulator 0.0.0.0", map[string]string{"ADDR": "0.0.0.0:8080"}, "", ""},
+		{"simulator [::]", map[string]string{"ADDR": "[::]:8080"}, "", ""},
+		{"simulator LAN address", map[string]string{"ADDR": "192.168.1.10:8080"}, "", ""},
+		{"simulator host name", map[string]string{"ADDR": "shop.lan:8080"}, "", ""},
+		{"simulator public on purpose", map[string]string{"ADDR": ":8080", "SIMULATOR_PUBLIC": "1"}, ":8080", "http://localhost:8080"},
+		{"simulator public 0", map[string]string{"ADDR": "0.0.0.0:8080", "SIMULATOR_PUBLIC": "0"}, "", ""},
+		{"real default", real, ":8080", "https://shop.example.com"},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(tt.env))
+		if tt.want == "" {
+			if err == nil || !strings.Contains(err.Error(), "ADDR") || !strings.Contains(err.Error(), "SIMULATOR_PUBLIC") ||
+				!strings.Contains(err.Error(), "WXPAY_MCH_ID") {
+				t.Errorf("%s: Load = %v, want an error naming ADDR, SIMULATOR_PUBLIC and WXPAY_MCH_ID", tt.name, err)
+			}
+			continue
+		}
+		if err != nil || c.Addr != tt.want || c.PublicURL != tt.wantURL {
+			t.Errorf("%s: Addr %q, PublicURL %q, err %v; want %q, %q", tt.name, c.Addr, c.PublicURL, err, tt.want, tt.wantURL)
+		}
+	}
+}
+
+func TestClientAddressSettings(t *testing.T) {
+	tests := []struct {
+		env         map[string]string
+		wantProxies []string
+		wantHeader  string
+	}{
+		{nil, []string{"127.0.0.1", "::1"}, "X-Forwarded-For"},
+		{map[string]string{"TRUSTED_PROXIES": "none"}, []string{}, "X-Forwarded-For"},
+		{map[string]string{"TRUSTED_PROXIES": "NONE", "CLIENT_IP_HEADER": "x-real-ip"}, []string{}, "X-Real-IP"},
+		{map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8", "CLIENT_IP_HEADER": "X-Forwarded-For"}, []string{"10.0.0.0/8"}, "X-Forwarded-For"},
+	}
+	for _, tt := range tests {
+		c, err := Load(env(tt.env))
+		if err != nil {
+			t.Errorf("Load(%v): %v", tt.env, err)
+			continue
+		}
+		if !reflect.DeepEqual(c.TrustedProxies, tt.wantProxies) || c.ClientIPHeader != tt.wantHeader {
+			t.Errorf("Load(%v): proxies %#v, header %q; want %#v, %q", tt.env, c.TrustedProxies, c.ClientIPHeader,
+				tt.wantProxies, tt.wantHeader)
+		}
+	}
+}
+
+func TestAdminPasswordOfTwelveCharactersIsEnough(t *testing.T) {
+	for _, pw := range []string{"", "twelve-chars", "十二个字的密码已经够长啊"} {
+		if c, err := Load(env(map[string]string{"ADMIN_PASSWORD": pw})); err != nil || c.AdminPassword != pw {
+			t.Errorf("ADMIN_PASSWORD %q: %v", pw, err)
+		}
 	}
 }

@@ -30,7 +30,8 @@ func (h *Handler) adminLoginPage(c *gin.Context) {
 // form: 401 for a wrong password, 429 once the client is over the limit.
 func (h *Handler) adminLogin(c *gin.Context) {
 	l := h.language(c)
-	id, err := h.opt.Auth.Login(c.Request.Context(), c.PostForm("password"), c.ClientIP())
+	_, key := h.client(c) // failures count per client key, an IPv6 client per /64
+	id, err := h.opt.Auth.Login(c.Request.Context(), c.PostForm("password"), key)
 	switch {
 	case errors.Is(err, auth.ErrBadPassword):
 		h.render(c, http.StatusUnauthorized, "admin_login", "admin_login_title", adminLoginData{Error: l.T("admin_bad_password")})

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -123,6 +124,28 @@ func TestAdminLoginRateLimit(t *testing.T) {
 	r.Clock.Advance(61 * time.Second)
 	if p := adminPost(t, r, b, "/admin/login", url.Values{"password": {testrig.AdminPassword}, "csrf_token": {token}}); p.Status != http.StatusSeeOther {
 		t.Errorf("a minute later = %d, want 303", p.Status)
+	}
+}
+
+func TestAdminLoginLimitCountsIPv6Per64(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	b := r.Browser(t)
+	adminGet(t, r, b, "/admin/login")
+	token := testrig.Cookie(t, b, r.App.URL, "csrf")
+	login := func(password, ip string) int {
+		code, _ := postFrom(t, b, r.App.URL+"/admin/login", url.Values{"password": {password}, "csrf_token": {token}}, ip)
+		return code
+	}
+	for i := range 5 { // a new address of the same /64 for every guess
+		if code := login("guess", fmt.Sprintf("2001:db8:a:b::%x", i+1)); code != http.StatusUnauthorized {
+			t.Fatalf("failure %d = %d, want 401", i+1, code)
+		}
+	}
+	if code := login(testrig.AdminPassword, "2001:db8:a:b:ffff::1"); code != http.StatusTooManyRequests {
+		t.Errorf("6th attempt from the same /64 = %d, want 429", code)
+	}
+	if code := login(testrig.AdminPassword, "2001:db8:a:c::1"); code != http.StatusSeeOther {
+		t.Errorf("attempt from the next /64 = %d, want 303", code)
 	}
 }
 

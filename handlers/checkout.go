@@ -29,7 +29,8 @@ func (h *Handler) placeOrder(c *gin.Context) {
 		h.renderError(c, http.StatusBadRequest, msgBadRequest)
 		return
 	}
-	o, err := h.svc.PlaceOrder(c.Request.Context(), checkout.PlaceRequest{SKU: sku, Quantity: qty, ClientIP: c.ClientIP()})
+	ip, key := h.client(c)
+	o, err := h.svc.PlaceOrder(c.Request.Context(), checkout.PlaceRequest{SKU: sku, Quantity: qty, ClientIP: ip, ClientKey: key})
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -39,7 +40,8 @@ func (h *Handler) placeOrder(c *gin.Context) {
 
 // renew replaces an expired order with a fresh one and shows its QR.
 func (h *Handler) renew(c *gin.Context) {
-	o, err := h.svc.Renew(c.Request.Context(), c.Param("token"), c.ClientIP(), c.ClientIP())
+	ip, key := h.client(c)
+	o, err := h.svc.Renew(c.Request.Context(), c.Param("token"), ip, key)
 	if err != nil {
 		h.fail(c, err)
 		return
@@ -47,15 +49,27 @@ func (h *Handler) renew(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/pay/"+o.Token)
 }
 
-// limitCheckouts caps a client's checkouts in flight, so that one client
-// cannot tie up the WeChat calls of everyone else.
+// limitCheckouts caps a client's checkouts and renews in flight, so that
+// one client cannot tie up the WeChat calls of everyone else.
 func (h *Handler) limitCheckouts(c *gin.Context) {
-	ip := c.ClientIP()
-	if !h.checkouts.acquire(ip) {
+	_, key := h.client(c)
+	if !h.checkouts.acquire(key) {
 		h.renderError(c, http.StatusTooManyRequests, msgTooMany)
 		c.Abort()
 		return
 	}
-	defer h.checkouts.release(ip)
+	defer h.checkouts.release(key)
+	c.Next()
+}
+
+// limitCheckoutRate caps the checkouts and renews a client starts: each
+// makes an order and a payable code at WeChat.
+func (h *Handler) limitCheckoutRate(c *gin.Context) {
+	if _, key := h.client(c); !h.checkoutRate.allow(key) {
+		c.Header("Retry-After", strconv.Itoa(max(1, 60/h.opt.CheckoutRatePerClient))) // one token's wait
+		h.renderError(c, http.StatusTooManyRequests, msgOrderRate)
+		c.Abort()
+		return
+	}
 	c.Next()
 }

@@ -32,9 +32,9 @@ func (h *Handler) fail(c *gin.Context, err error) {
 	status := httpStatus(err)
 	msg := h.language(c).Error(err)
 	if status == http.StatusInternalServerError {
-		h.log.Error("request failed", "err", err, "request_id", c.GetString(requestIDKey), "path", c.FullPath())
+		h.log.Error("request failed", "err", checkout.LogText(err), "request_id", c.GetString(requestIDKey), "path", c.FullPath())
 	} else {
-		h.log.Info("request refused", "err", err, "status", status, "request_id", c.GetString(requestIDKey))
+		h.log.Info("request refused", "err", checkout.LogText(err), "status", status, "request_id", c.GetString(requestIDKey))
 	}
 	h.render(c, status, "error", "error_title", errorPage{Message: msg, Status: status})
 }

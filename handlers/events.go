@@ -18,27 +18,28 @@ const heartbeat = 15 * time.Second
 
 // events pushes the order's status to its payment page as Server-Sent
 // Events: the current status at once, then every change, then the stream
-// ends at a final status (or at expiry). One goroutine per open page — the
+// ends at a final status, at expiry, or after MaxStreamDuration (the
+// browser then reconnects by itself). One goroutine per open page — the
 // request's own — sleeping on a channel; nothing polls.
 func (h *Handler) events(c *gin.Context) {
 	ctx, token := c.Request.Context(), c.Param("token")
 	st, err := h.svc.StatusByToken(ctx, token)
 	if err != nil {
-		c.JSON(httpStatus(err), gin.H{"error": "order not found"})
+		h.statusError(c, err)
 		return
 	}
-	ip := c.ClientIP()
-	if !h.streams.acquire(ip) {
+	_, key := h.client(c)
+	if !h.streams.acquire(key) {
 		c.JSON(http.StatusTooManyRequests, gin.H{"error": "too many open streams; poll /status instead"})
 		return
 	}
-	defer h.streams.release(ip)
+	defer h.streams.release(key)
 	// Subscribe before reading the status, so a change between the two is
 	// not lost: it is either in the read or in the channel.
 	changes, cancel := h.svc.Watch(st.OutTradeNo)
 	defer cancel()
 	if st, err = h.svc.StatusByToken(ctx, token); err != nil {
-		c.Status(http.StatusInternalServerError)
+		h.statusError(c, err)
 		return
 	}
 	rc := startStream(c)
@@ -47,6 +48,8 @@ func (h *Handler) events(c *gin.Context) {
 	}
 	expiry := time.NewTimer(st.ExpiresAt.Sub(h.opt.Now()) + time.Second)
 	defer expiry.Stop()
+	end := time.NewTimer(h.opt.MaxStreamDuration) // the page reconnects
+	defer end.Stop()
 	ping := time.NewTicker(heartbeat)
 	defer ping.Stop()
 	for {
@@ -54,6 +57,8 @@ func (h *Handler) events(c *gin.Context) {
 		case <-ctx.Done():
 			return
 		case <-h.done:
+			return
+		case <-end.C:
 			return
 		case <-ping.C:
 			if _, err := c.Writer.WriteString(": ping\n\n"); err != nil || rc.Flush() != nil {

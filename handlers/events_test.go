@@ -21,9 +21,19 @@ type stream struct {
 
 func openStream(t *testing.T, r *testrig.Rig, o *models.Order) (*stream, int) {
 	t.Helper()
+	return openStreamFrom(t, r, o, "")
+}
+
+// openStreamFrom opens the stream on behalf of ip, named by the rig's
+// trusted loopback proxy ("" for the proxy itself).
+func openStreamFrom(t *testing.T, r *testrig.Rig, o *models.Order, ip string) (*stream, int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", r.App.URL+"/pay/"+o.Token+"/events", nil)
+	if ip != "" {
+		req.Header.Set("X-Forwarded-For", ip)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -113,5 +123,74 @@ func TestEventsLimitPerClient(t *testing.T) {
 	}
 	if resp, err := http.Get(r.App.URL + "/pay/nope/events"); err != nil || resp.StatusCode != 404 {
 		t.Errorf("unknown token = %v %v, want 404", resp.StatusCode, err)
+	}
+}
+
+func TestEventsPerClientCountIPv6Per64(t *testing.T) {
+	r := testrig.New(t, testrig.Options{MaxStreams: 1})
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	if _, code := openStreamFrom(t, r, o, "2001:db8:7:8::1"); code != 200 {
+		t.Fatalf("first stream = %d", code)
+	}
+	if _, code := openStreamFrom(t, r, o, "2001:db8:7:8:1::2"); code != http.StatusTooManyRequests {
+		t.Errorf("stream from the same /64 = %d, want 429", code)
+	}
+	if _, code := openStreamFrom(t, r, o, "2001:db8:7:9::1"); code != 200 {
+		t.Errorf("stream from the next /64 = %d, want 200", code)
+	}
+}
+
+func TestEventsLimitAcrossClients(t *testing.T) {
+	r := testrig.New(t, testrig.Options{MaxStreamsTotal: 2})
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	for _, ip := range []string{"198.51.100.1", "198.51.100.2"} {
+		if _, code := openStreamFrom(t, r, o, ip); code != 200 {
+			t.Fatalf("stream from %s = %d, want 200", ip, code)
+		}
+	}
+	if _, code := openStreamFrom(t, r, o, "198.51.100.3"); code != http.StatusTooManyRequests {
+		t.Errorf("stream over the total = %d, want 429 (the page polls)", code)
+	}
+}
+
+func TestEventsEndAfterTheLongestStream(t *testing.T) {
+	r := testrig.New(t, testrig.Options{MaxStreamDuration: 200 * time.Millisecond})
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	s, code := openStream(t, r, o)
+	if code != 200 {
+		t.Fatalf("GET events = %d", code)
+	}
+	if st, _ := s.next(t); st.Status != "NOTPAY" {
+		t.Fatalf("first event = %+v", st)
+	}
+	if st, open := s.next(t); open {
+		t.Errorf("stream still open past its longest duration, sent %+v", st)
+	}
+	if _, code := openStream(t, r, o); code != 200 { // the page reconnects
+		t.Errorf("reconnect = %d, want 200", code)
+	}
+}
+
+func TestStatusAndEventsTellInternalErrorsFromNotFound(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	get := func(path string) (int, string) {
+		resp, err := http.Get(r.App.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, strings.TrimSpace(testrig.ReadAll(t, resp))
+	}
+	for _, path := range []string{"/pay/nope/status", "/pay/nope/events"} {
+		if code, body := get(path); code != 404 || body != `{"error":"order not found"}` {
+			t.Errorf("GET %s = %d %s, want 404 order not found", path, code, body)
+		}
+	}
+	if err := r.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/pay/nope/status", "/pay/nope/events"} {
+		if code, body := get(path); code != 500 || body != `{"error":"internal error"}` {
+			t.Errorf("database closed: GET %s = %d %s, want 500 internal error", path, code, body)
+		}
 	}
 }

@@ -36,13 +36,23 @@ type Options struct {
 	ScanURL       string
 	SecureCookies bool
 	Now           func() time.Time
-	// MaxStreamsPerClient caps open status streams (payment pages) per
-	// client IP; MaxCheckoutsPerClient caps checkouts in flight per client
-	// IP. Zero means the defaults.
+	// Per-client limits, counted per clientKey (the IP, an IPv6 /64):
+	// open status streams (payment pages), checkouts and renews in flight,
+	// and checkouts and renews started per minute. Zero means the defaults.
 	MaxStreamsPerClient   int
 	MaxCheckoutsPerClient int
-	// TrustedProxies may set X-Forwarded-For; default loopback only.
+	CheckoutRatePerClient int
+	// MaxStreams caps open status streams of all clients together, and
+	// MaxStreamDuration the life of one (the page reconnects). Zero means
+	// the defaults.
+	MaxStreams        int
+	MaxStreamDuration time.Duration
+	// TrustedProxies may name the client in ClientIPHeader. nil means
+	// loopback only; an empty, non-nil slice trusts no proxy at all.
 	TrustedProxies []string
+	// ClientIPHeader is the one header believed from a trusted proxy:
+	// X-Forwarded-For (the default) or X-Real-IP.
+	ClientIPHeader string
 	// Admin and Auth serve the admin console; when either is nil the
 	// /admin routes are not mounted at all.
 	Admin AdminService
@@ -59,8 +69,12 @@ type Handler struct {
 
 	streams   *clientLimiter
 	checkouts *clientLimiter
-	done      chan struct{} // closed by Close: open streams end
-	closeOnce sync.Once
+	// checkoutRate counts checkouts and renews started; notifyRefusals
+	// counts notifications refused, per client key.
+	checkoutRate   *clientRates
+	notifyRefusals *clientRates
+	done           chan struct{} // closed by Close: open streams end
+	closeOnce      sync.Once
 }
 
 // New builds the handler; templates that do not parse are an error here,
@@ -76,15 +90,35 @@ func New(svc Checkout, opt Options, log *slog.Logger) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opt.MaxStreamsPerClient == 0 {
-		opt.MaxStreamsPerClient = defaultStreamsPerClient
-	}
-	if opt.MaxCheckoutsPerClient == 0 {
-		opt.MaxCheckoutsPerClient = defaultCheckoutsPerClient
-	}
+	opt = withDefaults(opt)
 	return &Handler{svc: svc, opt: opt, log: log, pages: p, qr: newQRCache(4096),
-		streams: newClientLimiter(opt.MaxStreamsPerClient), checkouts: newClientLimiter(opt.MaxCheckoutsPerClient),
-		done: make(chan struct{})}, nil
+		streams:        newClientLimiter(opt.MaxStreamsPerClient, opt.MaxStreams),
+		checkouts:      newClientLimiter(opt.MaxCheckoutsPerClient, 0),
+		checkoutRate:   newClientRates(opt.CheckoutRatePerClient, checkoutBurst, opt.Now),
+		notifyRefusals: newClientRates(notifyRefusalsPerMin, notifyRefusalsPerMin, opt.Now),
+		done:           make(chan struct{})}, nil
+}
+
+func withDefaults(o Options) Options {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&o.MaxStreamsPerClient, defaultStreamsPerClient)
+	def(&o.MaxStreams, defaultStreams)
+	def(&o.MaxCheckoutsPerClient, defaultCheckoutsPerClient)
+	def(&o.CheckoutRatePerClient, defaultCheckoutRate)
+	if o.MaxStreamDuration == 0 {
+		o.MaxStreamDuration = defaultStreamDuration
+	}
+	if o.ClientIPHeader == "" {
+		o.ClientIPHeader = "X-Forwarded-For"
+	}
+	if o.TrustedProxies == nil {
+		o.TrustedProxies = []string{"127.0.0.1", "::1"}
+	}
+	return o
 }
 
 // Close ends every open status stream; call it when the server shuts down,

@@ -120,6 +120,7 @@ var texts = map[string][2]string{
 	"msg_bad_request": {"请求无效", "Invalid request"},
 	"msg_internal":    {"服务器内部错误，请稍后重试", "Internal error; please try again later"},
 	"msg_too_many":    {"请求过于频繁，请稍后再试", "Too many requests; please wait a moment"},
+	"msg_order_rate":  {"下单过于频繁，请一分钟后再试", "Too many orders started; please try again in a minute"},
 
 	// Messages of the checkout's errors (checkout/errors.go).
 	"err_order_not_found":     {"订单不存在", "Order not found"},
@@ -202,4 +203,5 @@ const (
 	msgBadRequest = "msg_bad_request"
 	msgInternal   = "msg_internal"
 	msgTooMany    = "msg_too_many"
+	msgOrderRate  = "msg_order_rate" // over CHECKOUT_RATE_PER_CLIENT
 )

@@ -20,6 +20,7 @@ func (h *Handler) notify(c *gin.Context) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
+			h.countRefusal(c)
 			h.log.Warn("notification refused", "reason", "body too large", "request_id", c.GetString(requestIDKey))
 			xmlReply(c, http.StatusRequestEntityTooLarge, wxpay.FailReply("body too large"))
 			return
@@ -29,8 +30,11 @@ func (h *Handler) notify(c *gin.Context) {
 	}
 	if err := h.svc.HandleNotification(c.Request.Context(), body); err != nil {
 		status := httpStatus(err)
-		if checkout.KindOf(err) == checkout.KindInternal {
-			h.log.Error("notification failed", "err", err, "request_id", c.GetString(requestIDKey))
+		switch checkout.KindOf(err) {
+		case checkout.KindInternal:
+			h.log.Error("notification failed", "err", checkout.LogText(err), "request_id", c.GetString(requestIDKey))
+		case checkout.KindRefused:
+			h.countRefusal(c)
 		}
 		reason := "internal error"
 		if r := checkout.RefusalOf(err); r != "" {
@@ -44,4 +48,22 @@ func (h *Handler) notify(c *gin.Context) {
 
 func xmlReply(c *gin.Context, status int, body []byte) {
 	c.Data(status, "text/xml; charset=utf-8", body)
+}
+
+// limitNotifyRefusals turns away, before reading the body, a client that
+// keeps sending notifications we refuse: each costs a parse, a signature
+// check and often a database read. WeChat's own are verified and never
+// counted, so its servers are not limited.
+func (h *Handler) limitNotifyRefusals(c *gin.Context) {
+	if _, key := h.client(c); h.notifyRefusals.exhausted(key) {
+		xmlReply(c, http.StatusTooManyRequests, wxpay.FailReply("too many refused notifications"))
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+func (h *Handler) countRefusal(c *gin.Context) {
+	_, key := h.client(c)
+	h.notifyRefusals.allow(key)
 }

@@ -2,11 +2,13 @@ package handlers_test
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"wxcheckout/internal/testrig"
 	"wxcheckout/models"
@@ -219,5 +221,102 @@ func TestNotifyGarbageIsNotStored(t *testing.T) {
 	}
 	if n := r.CountRows(t, "order_events"); n != before {
 		t.Errorf("%d events stored after 40 refused notifications for unknown orders, want %d", n, before)
+	}
+}
+
+func postNotifyFrom(t *testing.T, r *testrig.Rig, body []byte, ip string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", r.App.URL+"/wxpay/notify", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "text/xml")
+	if ip != "" {
+		req.Header.Set("X-Forwarded-For", ip)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, testrig.ReadAll(t, resp)
+}
+
+func TestNotifyRefusalsAreLimitedPerClient(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	forged := notification(t, o, func(p wxpay.Params) { p["total_fee"] = "1" }) // names our order: kept in its timeline
+	const attacker = "203.0.113.66"
+	for i := range 29 {
+		if code, _ := postNotifyFrom(t, r, forged, attacker); code != 400 {
+			t.Fatalf("refusal %d = %d, want 400", i+1, code)
+		}
+	}
+	paid := notification(t, o, nil)
+	for i := range 5 { // a genuine notification and its duplicates are never counted
+		if code, reply := postNotifyFrom(t, r, paid, attacker); code != 200 || reply != successReply {
+			t.Fatalf("genuine notification %d = %d %s, want 200 SUCCESS", i+1, code, reply)
+		}
+	}
+	if code, _ := postNotifyFrom(t, r, forged, attacker); code != 400 {
+		t.Fatalf("30th refusal = %d, want 400", code)
+	}
+	events := r.CountRows(t, "order_events")
+	code, reply := postNotifyFrom(t, r, forged, attacker)
+	if want := string(wxpay.FailReply("too many refused notifications")); code != http.StatusTooManyRequests || reply != want {
+		t.Errorf("31st refusal = %d %q, want 429 %q", code, reply, want)
+	}
+	if n := r.CountRows(t, "order_events"); n != events {
+		t.Errorf("a notification over the limit was stored (%d events, want %d)", n, events)
+	}
+	if code, _ := postNotifyFrom(t, r, forged, "203.0.113.67"); code != 400 {
+		t.Errorf("another client's refusal = %d, want 400 (not limited)", code)
+	}
+	r.Clock.Advance(2 * time.Second) // 30 a minute: one more after 2 s
+	if code, _ := postNotifyFrom(t, r, forged, attacker); code != 400 {
+		t.Errorf("refusal 2 s later = %d, want 400", code)
+	}
+}
+
+// logBuffer collects log lines from concurrent requests.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestNotifyLogsCutAttackerText(t *testing.T) {
+	var logs logBuffer
+	r := testrig.New(t, testrig.Options{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	long := strings.Repeat("A", 5000)
+	tests := []struct {
+		name string
+		body []byte
+	}{
+		{"return_msg", []byte("<xml><return_code>FAIL</return_code><return_msg>" + long + "</return_msg></xml>")},
+		{"repeated field name", []byte("<xml><" + long + ">1</" + long + "><" + long + ">2</" + long + "></xml>")},
+		{"foreign appid", notification(t, o, func(p wxpay.Params) { p["appid"] = long })},
+		{"bad time_end", notification(t, o, func(p wxpay.Params) { p["time_end"] = long })},
+	}
+	for _, tt := range tests {
+		if code, _ := postNotify(t, r, tt.body, "text/xml"); code != 400 {
+			t.Errorf("%s: notify = %d, want 400", tt.name, code)
+		}
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, strings.Repeat("A", 200)) {
+			t.Errorf("log line carries %d bytes of attacker text: %.200s…", len(line), line)
+		}
+	}
+	if !strings.Contains(logs.String(), "notification refused") {
+		t.Error("refusals are not logged at all")
 	}
 }

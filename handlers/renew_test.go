@@ -14,7 +14,7 @@ import (
 // One purchase has one payable code at a time: pressing "renew" on an
 // expired page again, or many times at once, leads to the same successor.
 func TestRenewLeadsToTheSuccessor(t *testing.T) {
-	r := testrig.New(t, testrig.Options{})
+	r := testrig.New(t, testrig.Options{CheckoutRate: 1000}) // the rate is TestRenewSharesTheCheckoutRate's
 	b, csrf := shopper(t, r)
 	o := orderByLocation(t, r, buy(t, r, b, url.Values{"csrf_token": {csrf}, "sku": {"COFFEE"}, "qty": {"1"}}))
 	r.Clock.Advance(16 * time.Minute)
@@ -64,6 +64,7 @@ func TestRenewLeadsToTheSuccessor(t *testing.T) {
 		}
 	}
 	// Later, again: still the successor while it can be paid.
+	r.Clock.Advance(time.Minute) // and the checkout rate has refilled
 	if resp := renew(); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/pay/"+succ.Token {
 		t.Errorf("renew again = %d to %q, want 303 to the successor", resp.StatusCode, resp.Header.Get("Location"))
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"io/fs"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -13,28 +14,19 @@ func (h *Handler) Routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	// Only a trusted proxy (by default one on this host) may name the client
-	// in X-Forwarded-For; otherwise anyone could pick the address that the
-	// per-client limits and the admin login limit count.
-	proxies := h.opt.TrustedProxies
-	if len(proxies) == 0 {
-		proxies = []string{"127.0.0.1", "::1"}
-	}
-	if err := r.SetTrustedProxies(proxies); err != nil {
-		panic(err) // config.Load validated them
-	}
+	h.trustProxies(r)
 	r.Use(h.requestID, h.logRequests, h.recover, h.limitBody, h.securityHeaders)
 
 	r.GET("/", h.shop)
-	r.POST("/checkout", h.requireCSRF, h.limitCheckouts, h.placeOrder)
+	r.POST("/checkout", h.requireCSRF, h.limitCheckouts, h.limitCheckoutRate, h.placeOrder)
 	r.GET("/pay/:token", h.payPage)
-	r.POST("/pay/:token/renew", h.requireCSRF, h.renew)
+	r.POST("/pay/:token/renew", h.requireCSRF, h.limitCheckouts, h.limitCheckoutRate, h.renew)
 	r.GET("/pay/:token/status", h.status)
 	r.GET("/pay/:token/events", h.events)
 	r.GET("/pay/:token/qr.png", h.qrImage)
-	r.POST("/wxpay/notify", h.notify)
+	r.POST("/wxpay/notify", h.limitNotifyRefusals, h.notify)
 	r.GET("/healthz", h.health)
-	r.StaticFS("/static", http.FS(static.FS))
+	r.StaticFS("/static", filesOnly{http.FS(static.FS)})
 
 	// Admin console (issue 5): everything under /admin needs a session, and
 	// every admin POST the session's CSRF token. Login uses the shop's token.
@@ -58,4 +50,31 @@ func (h *Handler) Routes() *gin.Engine {
 	r.NoRoute(func(c *gin.Context) { h.renderError(c, http.StatusNotFound, msgNotFound) })
 	r.NoMethod(func(c *gin.Context) { h.renderError(c, http.StatusMethodNotAllowed, msgMethod) })
 	return r
+}
+
+// trustProxies lets only a trusted proxy (by default one on this host) name
+// the client, and in one header only; otherwise anyone could pick the
+// address that the per-client limits and the admin login limit count.
+func (h *Handler) trustProxies(r *gin.Engine) {
+	r.RemoteIPHeaders = []string{h.opt.ClientIPHeader}
+	r.ForwardedByClientIP = len(h.opt.TrustedProxies) > 0
+	if err := r.SetTrustedProxies(h.opt.TrustedProxies); err != nil {
+		panic(err) // config.Load validated them
+	}
+}
+
+// filesOnly serves files and hides directories, whose listings would show
+// what the shop ships.
+type filesOnly struct{ http.FileSystem }
+
+func (f filesOnly) Open(name string) (http.File, error) {
+	file, err := f.FileSystem.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, fs.ErrNotExist
+	}
+	return file, nil
 }

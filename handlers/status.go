@@ -27,9 +27,20 @@ func (h *Handler) statusOf(st checkout.OrderStatus) statusJSON {
 func (h *Handler) status(c *gin.Context) {
 	st, err := h.svc.StatusByToken(c.Request.Context(), c.Param("token"))
 	if err != nil {
-		c.JSON(httpStatus(err), gin.H{"error": "order not found"})
+		h.statusError(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, h.statusOf(st))
+}
+
+// statusError answers a failed status lookup: 404 only when there is no
+// such order, 500 when the lookup itself failed (the page retries).
+func (h *Handler) statusError(c *gin.Context, err error) {
+	if checkout.KindOf(err) == checkout.KindNotFound {
+		c.JSON(http.StatusNotFound, gin.H{"error": "order not found"})
+		return
+	}
+	h.log.Error("order status", "err", checkout.LogText(err), "request_id", c.GetString(requestIDKey), "route", c.FullPath())
+	c.JSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
 }

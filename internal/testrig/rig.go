@@ -74,6 +74,17 @@ type Options struct {
 	MaxStreams  int // handlers.Options.MaxStreamsPerClient
 	// TrustedProxies is handlers.Options.TrustedProxies.
 	TrustedProxies []string
+	// ClientIPHeader, CheckoutRate, MaxStreamsTotal and MaxStreamDuration
+	// are the handlers.Options of those names (CheckoutRatePerClient for
+	// CheckoutRate); zero means their defaults.
+	ClientIPHeader    string
+	CheckoutRate      int
+	MaxStreamsTotal   int
+	MaxStreamDuration time.Duration
+	// MaxOpenOrders is checkout.Settings.MaxOpenOrdersPerClient; 0: no cap.
+	MaxOpenOrders int
+	// Log receives the shop's log lines; default TESTRIG_LOG or nowhere.
+	Log *slog.Logger
 }
 
 // Products are the rig's catalogue.
@@ -116,6 +127,9 @@ func New(tb testing.TB, opt Options) *Rig {
 	if os.Getenv("TESTRIG_LOG") != "" {
 		r.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
+	if opt.Log != nil {
+		r.Log = opt.Log
+	}
 	r.Sim = wxpaysim.New(wxpaysim.Options{Now: now, MinCloseAge: opt.MinCloseAge, Speedup: opt.Speedup, Logger: r.Log})
 	sim := httptest.NewServer(r.Sim)
 	r.SimURL = sim.URL
@@ -133,14 +147,17 @@ func New(tb testing.TB, opt Options) *Rig {
 		tb.Fatal(err)
 	}
 	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: r.WeChat, Logger: r.Log, Now: now,
-		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: r.App.URL + "/wxpay/notify", ServerIP: "127.0.0.1"}})
+		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: r.App.URL + "/wxpay/notify", ServerIP: "127.0.0.1",
+			MaxOpenOrdersPerClient: opt.MaxOpenOrders}})
 	r.Auth, _, err = auth.New(context.Background(), auth.Options{Store: r.Store, Password: AdminPassword, Now: now,
 		Log: r.Log, Cost: bcrypt.MinCost, FailDelay: -1})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	hd, err := handlers.New(r.Svc, handlers.Options{Simulator: r.Sim, ScanURL: "/sim/scan", Now: now,
-		Admin: r.Svc, Auth: r.Auth, MaxStreamsPerClient: opt.MaxStreams, TrustedProxies: opt.TrustedProxies}, r.Log)
+		Admin: r.Svc, Auth: r.Auth, MaxStreamsPerClient: opt.MaxStreams, TrustedProxies: opt.TrustedProxies,
+		ClientIPHeader: opt.ClientIPHeader, CheckoutRatePerClient: opt.CheckoutRate, MaxStreams: opt.MaxStreamsTotal,
+		MaxStreamDuration: opt.MaxStreamDuration}, r.Log)
 	if err != nil {
 		tb.Fatal(err)
 	}
