@@ -16,7 +16,9 @@ import (
 func runSim(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	fs.SetOutput(stdout)
-	addr := fs.String("addr", ":9090", "listen address")
+	// Loopback by default: the control endpoints have no authentication and
+	// anyone who can reach the simulator can make it POST notifications.
+	addr := fs.String("addr", "127.0.0.1:9090", "listen address (e.g. :9090 for every interface)")
 	speedup := fs.Float64("speedup", 1, "divide every notification retry delay by this")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -112,3 +112,22 @@ func TestRunSimBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// The standalone simulator answers only on loopback unless told otherwise:
+// its control endpoints have no authentication.
+func TestRunSimDefaultsToLoopback(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "--addr 127.0.0.1:9090"},
+		{[]string{"sim", "-h"}, `(default "127.0.0.1:9090")`},
+	}
+	for _, tt := range tests {
+		var out syncBuffer
+		_ = run(context.Background(), tt.args, func(string) string { return "" }, &out)
+		if got := out.String(); !strings.Contains(got, tt.want) {
+			t.Errorf("run(%q) printed %q, want it to contain %q", tt.args, got, tt.want)
+		}
+	}
+}
