@@ -105,8 +105,11 @@ func (a *app) weChat() (*wxpay.Client, string, error) {
 	base, scanURL := a.cfg.APIBase, ""
 	if a.cfg.Simulator {
 		if base == "" {
+			// The simulator notifies only the shop: it is reachable by whoever
+			// reaches the shop, and must not POST anywhere they ask.
 			a.sim = wxpaysim.New(wxpaysim.Options{AppID: a.cfg.AppID, MchID: a.cfg.MchID, APIKey: a.cfg.APIKey,
-				BasePath: "/sim", Logger: a.log.With("component", "wxpaysim")})
+				BasePath: "/sim", Logger: a.log.With("component", "wxpaysim"),
+				NotifyURLs: []string{a.cfg.NotifyEndpoint()}})
 			base, scanURL = loopbackURL(a.ln.Addr())+"/sim", "/sim/scan"
 		} else {
 			scanURL = base + "/scan"

@@ -108,6 +108,13 @@ func (s *Server) deliver(n notice, plan deliveryPlan) {
 		}
 	}
 	for attempt := 1; ; attempt++ {
+		if !s.notifyAllowed(n.url) {
+			s.refuseURL(n, attempt)
+			if h != nil && attempt == 1 {
+				close(h.sent) // the reorder batch goes on without it
+			}
+			return
+		}
 		ok := s.attempt(n, attempt, h != nil && attempt == 1)
 		if h != nil && attempt == 1 {
 			close(h.sent)
@@ -123,6 +130,14 @@ func (s *Server) deliver(n notice, plan deliveryPlan) {
 			return
 		}
 	}
+}
+
+// errNotifyURL is recorded when an order's notify_url is not (or no longer)
+// one of Options.NotifyURLs: nothing is sent to it, now or later.
+const errNotifyURL = "notify_url not allowed by this simulator; notification abandoned"
+
+func (s *Server) refuseURL(n notice, attempt int) {
+	s.record(Delivery{OutTradeNo: n.outTradeNo, Attempt: attempt, Time: s.now(), URL: n.url, Error: errNotifyURL})
 }
 
 // attempt makes one delivery attempt, applying the pending faults, and

@@ -22,6 +22,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -68,6 +69,12 @@ type Options struct {
 	// BasePath is where the Server is mounted (e.g. "/sim"), for the links
 	// and form actions of the phone page.
 	BasePath string
+	// NotifyURLs, when not empty, are the only notify_url values the
+	// simulator accepts and posts to (compared exactly). A simulator inside
+	// a shop names the shop's own notify URL here: otherwise anyone who can
+	// place an order can make the server POST anywhere (SSRF). Empty: any
+	// absolute URL, as a standalone simulator for other software needs.
+	NotifyURLs []string
 }
 
 // Server is the simulated WeChat Pay. It is safe for concurrent use; Close
@@ -141,6 +148,7 @@ func withDefaults(o Options) Options {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	o.BasePath = strings.TrimRight(o.BasePath, "/")
+	o.NotifyURLs = slices.Clone(o.NotifyURLs)
 	return o
 }
 
@@ -188,6 +196,11 @@ func (s *Server) goTracked(f func()) error {
 		f()
 	}()
 	return nil
+}
+
+// notifyAllowed reports whether the simulator may post notifications to url.
+func (s *Server) notifyAllowed(url string) bool {
+	return len(s.opts.NotifyURLs) == 0 || slices.Contains(s.opts.NotifyURLs, url)
 }
 
 // now reads the injected clock.
