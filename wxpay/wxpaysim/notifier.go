@@ -26,45 +26,6 @@ var retrySchedule = []time.Duration{
 // Speedup: attempt k+1 follows attempt k after RetrySchedule()[k-1].
 func RetrySchedule() []time.Duration { return slices.Clone(retrySchedule) }
 
-// maxDeliveries bounds the delivery log of a long-running simulator.
-const maxDeliveries = 10000
-
-// Delivery is one notification attempt as the merchant's server saw it.
-type Delivery struct {
-	OutTradeNo string    `json:"out_trade_no"`
-	Attempt    int       `json:"attempt"`        // 1 is the first send, 2 the first resend, …
-	Copy       int       `json:"copy,omitempty"` // 1…N when a duplicate fault sent copies
-	Time       time.Time `json:"time"`
-	URL        string    `json:"url"`
-	HTTPStatus int       `json:"http_status"`     // 0 when nothing was sent or no answer came
-	Reply      string    `json:"reply"`           // the start of the merchant's answer
-	Error      string    `json:"error,omitempty"` // transport failure
-	Accepted   bool      `json:"accepted"`        // 2xx with the SUCCESS XML
-	Fault      string    `json:"fault,omitempty"` // injected faults applied, comma-separated
-}
-
-// Deliveries returns every notification attempt so far, oldest first.
-func (s *Server) Deliveries() []Delivery {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.deliveries)
-}
-
-func (s *Server) record(d Delivery) {
-	d.Time = d.Time.In(wxpay.Beijing()) // WeChat's zone, whatever the host's
-	s.mu.Lock()
-	if len(s.deliveries) >= maxDeliveries {
-		s.deliveries = slices.Delete(s.deliveries, 0, len(s.deliveries)-maxDeliveries+1)
-	}
-	s.deliveries = append(s.deliveries, d)
-	if o := s.orders[d.OutTradeNo]; o != nil && d.Accepted {
-		o.delivered = true
-	}
-	s.mu.Unlock()
-	s.log.Info("wxpaysim notify", "out_trade_no", d.OutTradeNo, "attempt", d.Attempt, "copy", d.Copy,
-		"http_status", d.HTTPStatus, "accepted", d.Accepted, "fault", d.Fault, "error", d.Error)
-}
-
 // notice is one payment's notification, built once when the order is paid
 // so that every resend carries the same fields.
 type notice struct {
@@ -186,6 +147,12 @@ func (s *Server) signNotice(n notice, a attemptFaults) []byte {
 // carrying the SUCCESS XML counts; "success", JSON, HTML or a FAIL XML are
 // all "not received", as at WeChat.
 func (s *Server) post(n notice, d Delivery, body []byte) bool {
+	select {
+	case s.sendSlots <- struct{}{}:
+		defer func() { <-s.sendSlots }()
+	case <-s.ctx.Done():
+		return false // closing: abandoned like every other delivery
+	}
 	d.OutTradeNo, d.URL, d.Time = n.outTradeNo, n.url, s.now()
 	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, n.url, bytes.NewReader(body))
 	if err == nil {

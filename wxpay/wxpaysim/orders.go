@@ -122,6 +122,10 @@ func (s *Server) placeOrder(c *call) reply {
 		}
 		return success(o.prepayReply())
 	}
+	if _, ok := s.makeRoom(now); !ok {
+		s.log.Warn("wxpaysim full: no finished order to evict", "max_orders", s.opts.MaxOrders)
+		return failure(wxpay.CodeSystemError, "系统繁忙，模拟器订单已满，请稍后再试")
+	}
 	fee, _ := biz.Int64("total_fee")
 	o := &order{
 		fields: biz, signType: c.signType, totalFee: fee, created: now, state: wxpay.TradeNotPay,
@@ -133,6 +137,7 @@ func (s *Server) placeOrder(c *call) reply {
 	}
 	s.orders[o.outTradeNo()] = o
 	s.byCode[o.codeURL] = o
+	s.created = append(s.created, o)
 	return success(o.prepayReply())
 }
 

@@ -17,6 +17,7 @@
 package wxpaysim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -75,7 +76,29 @@ type Options struct {
 	// place an order can make the server POST anywhere (SSRF). Empty: any
 	// absolute URL, as a standalone simulator for other software needs.
 	NotifyURLs []string
+
+	// Bounds, so that a long-running simulator holds a bounded amount of
+	// memory and connections whatever its clients do.
+	//
+	// MaxOrders is how many orders it keeps (default 100 000). When full, a
+	// new order first evicts the oldest finished ones (paid, closed, or no
+	// longer payable); when none has finished, unifiedorder answers
+	// SYSTEMERROR.
+	MaxOrders int
+	// MaxDeliveries is how many notification attempts /deliveries keeps,
+	// the newest (default 1 000).
+	MaxDeliveries int
+	// MaxConcurrentDeliveries is how many notification POSTs may be in
+	// flight at once (default 64); the others wait their turn.
+	MaxConcurrentDeliveries int
 }
+
+// The bounds' defaults.
+const (
+	DefaultMaxOrders               = 100_000
+	DefaultMaxDeliveries           = 1_000
+	DefaultMaxConcurrentDeliveries = 64
+)
 
 // Server is the simulated WeChat Pay. It is safe for concurrent use; Close
 // stops every notification in flight.
@@ -95,8 +118,11 @@ type Server struct {
 	orders     map[string]*order // by out_trade_no
 	byCode     map[string]*order // by code_url
 	byTxn      map[string]*order // by transaction_id
-	deliveries []Delivery
+	created    []*order          // every order, oldest first: the eviction order
+	deliveries deliveryLog
 	faults     faultSet
+
+	sendSlots chan struct{} // one per notification POST in flight
 }
 
 // ErrClosed is returned by Pay after Close.
@@ -113,6 +139,8 @@ func New(opts Options) *Server {
 		orders: make(map[string]*order),
 		byCode: make(map[string]*order),
 		byTxn:  make(map[string]*order),
+
+		sendSlots: make(chan struct{}, opts.MaxConcurrentDeliveries),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes()
@@ -149,6 +177,9 @@ func withDefaults(o Options) Options {
 	}
 	o.BasePath = strings.TrimRight(o.BasePath, "/")
 	o.NotifyURLs = slices.Clone(o.NotifyURLs)
+	o.MaxOrders = cmp.Or(max(o.MaxOrders, 0), DefaultMaxOrders)
+	o.MaxDeliveries = cmp.Or(max(o.MaxDeliveries, 0), DefaultMaxDeliveries)
+	o.MaxConcurrentDeliveries = cmp.Or(max(o.MaxConcurrentDeliveries, 0), DefaultMaxConcurrentDeliveries)
 	return o
 }
 
