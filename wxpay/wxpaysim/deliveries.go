@@ -56,10 +56,16 @@ func (s *Server) record(d Delivery) {
 	d.Time = d.Time.In(wxpay.Beijing()) // WeChat's zone, whatever the host's
 	s.mu.Lock()
 	s.deliveries.add(d, s.opts.MaxDeliveries)
-	if o := s.orders[d.OutTradeNo]; o != nil && d.Accepted {
-		o.delivered = true
+	var saved *savedOrder
+	if o := s.orders[d.OutTradeNo]; o != nil {
+		o.delivered = o.delivered || d.Accepted
+		if d.Attempt >= o.attempts {
+			o.attempts, o.lastAttempt = d.Attempt, d.Time
+		}
+		saved = s.changed(o)
 	}
 	s.mu.Unlock()
+	_ = s.persist(saved) // logged
 	s.log.Info("wxpaysim notify", "out_trade_no", d.OutTradeNo, "attempt", d.Attempt, "copy", d.Copy,
 		"http_status", d.HTTPStatus, "accepted", d.Accepted, "fault", d.Fault, "error", d.Error)
 }

@@ -68,16 +68,39 @@ func (s *Server) deliver(n notice, plan deliveryPlan) {
 			return
 		}
 	}
-	for attempt := 1; ; attempt++ {
+	s.notifyFrom(n, 1, h)
+}
+
+// resume continues the notification of a paid order loaded by Open, which
+// had made attempts attempts, the last at last: the next one comes when the
+// schedule says, or at once if that time passed while the simulator was down.
+func (s *Server) resume(n notice, attempts int, last time.Time) {
+	if attempts > len(retrySchedule) {
+		s.endNotify(n.outTradeNo)
+		return
+	}
+	if attempts > 0 && !s.sleep(last.Add(s.scaled(retrySchedule[attempts-1])).Sub(s.now())) {
+		return
+	}
+	s.notifyFrom(n, attempts+1, nil)
+}
+
+// notifyFrom makes attempts from number first on, waiting the schedule
+// between them, until one is acknowledged or the schedule runs out. h, when
+// not nil, is the reorder hold of attempt first.
+func (s *Server) notifyFrom(n notice, first int, h *heldNotice) {
+	for attempt := first; ; attempt++ {
+		held := h != nil && attempt == first
 		if !s.notifyAllowed(n.url) {
 			s.refuseURL(n, attempt)
-			if h != nil && attempt == 1 {
+			if held {
 				close(h.sent) // the reorder batch goes on without it
 			}
+			s.endNotify(n.outTradeNo)
 			return
 		}
-		ok := s.attempt(n, attempt, h != nil && attempt == 1)
-		if h != nil && attempt == 1 {
+		ok := s.attempt(n, attempt, held)
+		if held {
 			close(h.sent)
 		}
 		if ok {
@@ -85,12 +108,26 @@ func (s *Server) deliver(n notice, plan deliveryPlan) {
 		}
 		if attempt > len(retrySchedule) {
 			s.log.Warn("wxpaysim notify: giving up", "out_trade_no", n.outTradeNo, "attempts", attempt)
+			s.endNotify(n.outTradeNo)
 			return
 		}
 		if !s.sleep(s.scaled(retrySchedule[attempt-1])) {
 			return
 		}
 	}
+}
+
+// endNotify records that no more attempts will be made for an order, so
+// that a restart does not resume them.
+func (s *Server) endNotify(outTradeNo string) {
+	s.mu.Lock()
+	var saved *savedOrder
+	if o := s.orders[outTradeNo]; o != nil && !o.notifyEnded {
+		o.notifyEnded = true
+		saved = s.changed(o)
+	}
+	s.mu.Unlock()
+	_ = s.persist(saved) // logged
 }
 
 // errNotifyURL is recorded when an order's notify_url is not (or no longer)

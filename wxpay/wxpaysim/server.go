@@ -91,6 +91,10 @@ type Options struct {
 	// MaxConcurrentDeliveries is how many notification POSTs may be in
 	// flight at once (default 64); the others wait their turn.
 	MaxConcurrentDeliveries int
+
+	// State keeps the orders across restarts; nil keeps them in memory
+	// only. A Server with a State is made by Open, which loads it.
+	State StateStore
 }
 
 // The bounds' defaults.
@@ -121,6 +125,7 @@ type Server struct {
 	created    []*order          // every order, oldest first: the eviction order
 	deliveries deliveryLog
 	faults     faultSet
+	seq        int64 // the last version given to an order's state
 
 	sendSlots chan struct{} // one per notification POST in flight
 }
@@ -128,8 +133,17 @@ type Server struct {
 // ErrClosed is returned by Pay after Close.
 var ErrClosed = errors.New("wxpaysim: server closed")
 
-// New returns a Server with opts' defaults filled in.
+// New returns a Server with opts' defaults filled in and its orders in
+// memory. Options.State needs Open, which loads it and can fail; New panics
+// when it is set, so that a store is never silently left unread.
 func New(opts Options) *Server {
+	if opts.State != nil {
+		panic("wxpaysim: New with Options.State; use Open")
+	}
+	return newServer(opts)
+}
+
+func newServer(opts Options) *Server {
 	opts = withDefaults(opts)
 	s := &Server{
 		opts:   opts,
