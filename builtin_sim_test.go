@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"wxcheckout/wxpay"
@@ -39,5 +40,24 @@ func TestBuiltinSimulatorNotifiesOnlyTheShop(t *testing.T) {
 	}
 	if _, err := c.UnifiedOrder(ctx, simOrder("SSRF-0002", a.cfg.NotifyEndpoint())); err != nil {
 		t.Errorf("unifiedorder with the shop's notify_url: %v", err)
+	}
+}
+
+// The built-in simulator keeps its orders in the shop's database: after a
+// restart an open order is still NOTPAY at "WeChat", not ORDERNOTEXIST.
+func TestBuiltinSimulatorKeepsOrdersAcrossRestart(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "restart.db")}
+	ctx := context.Background()
+	a, stop := launchApp(t, env)
+	if _, err := builtinSimClient(t, a).UnifiedOrder(ctx, simOrder("RESTART-0001", a.cfg.NotifyEndpoint())); err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("app shutdown: %v", err)
+	}
+	a = startApp(t, env)
+	q, err := builtinSimClient(t, a).OrderQuery(ctx, "RESTART-0001")
+	if err != nil || q.TradeState != wxpay.TradeNotPay {
+		t.Errorf("orderquery after restart = %v, %v; want NOTPAY", q, err)
 	}
 }

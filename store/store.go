@@ -69,7 +69,7 @@ func Open(path string) (*Store, error) {
 // columns and indexes, so existing data is kept.
 func (s *Store) migrate() error {
 	if err := s.db.AutoMigrate(&models.Product{}, &models.Order{}, &models.OrderEvent{},
-		&models.Setting{}, &models.AdminSession{}); err != nil {
+		&models.Setting{}, &models.AdminSession{}, &simOrder{}); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
