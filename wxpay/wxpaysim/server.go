@@ -2,7 +2,8 @@
 // Native-payment endpoints with the real validation and error codes, a
 // "phone" page that plays the shopper's WeChat app, a notifier that sends
 // signed payment notifications on WeChat's retry schedule, and fault
-// injection. All signing and XML goes through package wxpay, so the
+// injection, with its orders optionally kept in a StateStore across
+// restarts. All signing and XML goes through package wxpay, so the
 // simulator and the client cannot drift apart on the wire format.
 //
 // A Server is an http.Handler. Its paths are relative to wherever it is
@@ -11,7 +12,7 @@
 //
 //	POST /pay/unifiedorder, /pay/orderquery, /pay/closeorder   the API
 //	GET  /scan?code_url=…, POST /scan                          the phone page
-//	GET  /deliveries                                           every notification attempt (JSON)
+//	GET  /deliveries                                           the last notification attempts (JSON)
 //	GET  /control, POST /control                               fault injection (JSON)
 //	GET  /control/orders, POST /control/pay                    orders and paying from outside (JSON)
 package wxpaysim
