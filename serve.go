@@ -115,8 +115,16 @@ func (a *app) weChat() (*wxpay.Client, string, error) {
 	base, scanURL := a.cfg.APIBase, ""
 	if a.cfg.Simulator {
 		if base == "" {
-			a.sim = wxpaysim.New(wxpaysim.Options{AppID: a.cfg.AppID, MchID: a.cfg.MchID, APIKey: a.cfg.APIKey,
-				BasePath: "/sim", Logger: a.log.With("component", "wxpaysim")})
+			// The simulator notifies only the shop: it is reachable by whoever
+			// reaches the shop, and must not POST anywhere they ask. Its
+			// orders live in the shop's database, so a restart keeps them.
+			sim, err := wxpaysim.Open(context.Background(), wxpaysim.Options{AppID: a.cfg.AppID, MchID: a.cfg.MchID,
+				APIKey: a.cfg.APIKey, BasePath: "/sim", Logger: a.log.With("component", "wxpaysim"),
+				NotifyURLs: []string{a.cfg.NotifyEndpoint()}, State: a.store})
+			if err != nil {
+				return nil, "", fmt.Errorf("built-in simulator: %w", err)
+			}
+			a.sim = sim
 			base, scanURL = loopbackURL(a.ln.Addr())+"/sim", "/sim/scan"
 		} else {
 			scanURL = base + "/scan"

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"wxcheckout/wxpay"
+	"wxcheckout/wxpay/wxpaysim"
 )
 
 // syncBuffer is stdout shared between the simulator's goroutines and the test.
@@ -33,6 +36,39 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// startSim runs `wxcheckout sim` on a free loopback port exactly as main
+// does and returns its base URL, its log, and a stop that ends it and
+// returns run's error.
+func startSim(t *testing.T, args []string, env map[string]string) (string, *syncBuffer, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"sim", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, out)
+	}()
+	stop := func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatal("sim did not shut down")
+			return nil
+		}
+	}
+	baseRE := regexp.MustCompile(`base_url=(http://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if m := baseRE.FindStringSubmatch(out.String()); m != nil {
+			return m[1], out, stop
+		}
+		if time.Now().After(deadline) {
+			_ = stop()
+			t.Fatalf("no startup line in:\n%s", out)
+		}
+	}
+}
+
 // TestRunSim starts `wxcheckout sim` exactly as main does, with merchant
 // credentials from the environment, places an order and pays it on the
 // phone page, then stops it.
@@ -41,24 +77,8 @@ func TestRunSim(t *testing.T) {
 		"WXPAY_APPID": "wx1111111111111111", "WXPAY_MCH_ID": "1230000109",
 		"WXPAY_API_KEY": "abcdefghijklmnopqrstuvwxyz012345",
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out := &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"sim", "--addr", "127.0.0.1:0", "--speedup", "100"},
-			func(k string) string { return env[k] }, out)
-	}()
-
-	baseRE := regexp.MustCompile(`base_url=(http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == ""; time.Sleep(5 * time.Millisecond) {
-		if m := baseRE.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("no startup line in:\n%s", out)
-		}
-	}
+	ctx := context.Background()
+	base, out, stop := startSim(t, []string{"--speedup", "100"}, env)
 
 	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: env["WXPAY_APPID"],
 		MchID: env["WXPAY_MCH_ID"], APIKey: env["WXPAY_API_KEY"]})
@@ -84,14 +104,8 @@ func TestRunSim(t *testing.T) {
 		t.Errorf("orderquery after paying: %v %v", q, err)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run returned %v after ctx cancel", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("sim did not shut down")
+	if err := stop(); err != nil {
+		t.Errorf("run returned %v after ctx cancel", err)
 	}
 	logs := out.String()
 	if strings.Contains(logs, env["WXPAY_API_KEY"]) {
@@ -110,5 +124,66 @@ func TestRunSimBadFlags(t *testing.T) {
 		if err := run(context.Background(), args, getenv, io.Discard); err == nil {
 			t.Errorf("run(%q) = nil, want an error", args)
 		}
+	}
+}
+
+// The standalone simulator answers only on loopback unless told otherwise:
+// its control endpoints have no authentication.
+func TestRunSimDefaultsToLoopback(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help"}, "--addr 127.0.0.1:9090"},
+		{[]string{"sim", "-h"}, `(default "127.0.0.1:9090")`},
+	}
+	for _, tt := range tests {
+		var out syncBuffer
+		_ = run(context.Background(), tt.args, func(string) string { return "" }, &out)
+		if got := out.String(); !strings.Contains(got, tt.want) {
+			t.Errorf("run(%q) printed %q, want it to contain %q", tt.args, got, tt.want)
+		}
+	}
+}
+
+// demoClient is a client of the simulator at base for the demo merchant.
+func demoClient(t *testing.T, base string) *wxpay.Client {
+	t.Helper()
+	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID,
+		APIKey: wxpaysim.DemoAPIKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// `wxcheckout sim --state FILE` keeps its orders across a restart.
+func TestRunSimStateSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sim.json")
+	ctx := context.Background()
+	base, _, stop := startSim(t, []string{"--state", path}, nil)
+	c := demoClient(t, base)
+	if _, err := c.UnifiedOrder(ctx, simOrder("STATE-0001", "http://127.0.0.1:1/notify")); err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	base, _, stop = startSim(t, []string{"--state", path}, nil)
+	defer stop()
+	if q, err := demoClient(t, base).OrderQuery(ctx, "STATE-0001"); err != nil || q.TradeState != wxpay.TradeNotPay {
+		t.Errorf("orderquery after restart = %v, %v; want NOTPAY", q, err)
+	}
+}
+
+func TestRunSimRefusesCorruptState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sim.json")
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"sim", "--addr", "127.0.0.1:0", "--state", path},
+		func(string) string { return "" }, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("run with a corrupt state file = %v, want an error naming %s", err, path)
 	}
 }

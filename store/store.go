@@ -71,7 +71,7 @@ func Open(path string) (*Store, error) {
 // migrate brings the schema up to date; AutoMigrate only adds tables,
 // columns and indexes, so existing data is kept.
 func (s *Store) migrate() error {
-	tables := []any{&models.Product{}, &models.Order{}, &models.OrderEvent{}, &models.Setting{}, &models.AdminSession{}}
+	tables := []any{&models.Product{}, &models.Order{}, &models.OrderEvent{}, &models.Setting{}, &models.AdminSession{}, &simOrder{}}
 	if err := s.db.AutoMigrate(tables...); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

@@ -74,3 +74,16 @@ func BenchmarkEncodeUnifiedOrder(b *testing.B) {
 		wxpay.Encode(p)
 	}
 }
+
+// BenchmarkDecodeEntityHeavy is the largest accepted body whose one field is
+// nothing but "&lt;": the decoder must stay linear in it.
+func BenchmarkDecodeEntityHeavy(b *testing.B) {
+	body := entityHeavyBody("&lt;")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := wxpay.Decode(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -113,6 +113,9 @@ func (s *Server) unifiedOrder(c *call) reply {
 	if r := validateUnifiedOrder(c.req, s.now()); r != nil {
 		return *r
 	}
+	if !s.notifyAllowed(c.req["notify_url"]) {
+		return failure(wxpay.CodeInvalidRequest, "notify_url不是本模拟器允许通知的地址（notify_url not allowed by this simulator）")
+	}
 	return s.placeOrder(c)
 }
 
@@ -149,25 +152,31 @@ func (s *Server) closeOrder(c *call) reply {
 	if !notEmpty(c.req, "out_trade_no") {
 		return *lackParam("out_trade_no")
 	}
+	rep, saved := s.closeLocked(c)
+	_ = s.persist(saved) // logged; the close stands in memory, as the merchant was told
+	return rep
+}
+
+func (s *Server) closeLocked(c *call) (reply, *savedOrder) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o := s.orders[c.req["out_trade_no"]]
 	switch {
 	case o == nil:
-		return failure(wxpay.CodeOrderNotExist, "订单不存在")
+		return failure(wxpay.CodeOrderNotExist, "订单不存在"), nil
 	case o.state == wxpay.TradeSuccess:
-		return failure(wxpay.CodeOrderPaid, "订单已支付，不能发起关单")
+		return failure(wxpay.CodeOrderPaid, "订单已支付，不能发起关单"), nil
 	case o.state == wxpay.TradeClosed:
-		return failure(wxpay.CodeOrderClosed, "订单已关闭，无法重复关闭")
+		return failure(wxpay.CodeOrderClosed, "订单已关闭，无法重复关闭"), nil
 	case s.opts.MinCloseAge > 0 && now.Sub(o.created) < s.opts.MinCloseAge:
 		// WeChat documents the five-minute rule but no err_code for it;
 		// closeorder's documented codes are ORDERPAID, ORDERCLOSED,
 		// SYSTEMERROR and request errors. SYSTEMERROR ("retry later") is
 		// the one a merchant following the documentation already handles
 		// correctly, so the simulator uses it with the documented wording.
-		return failure(wxpay.CodeSystemError, "订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟")
+		return failure(wxpay.CodeSystemError, "订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟"), nil
 	}
 	o.state = wxpay.TradeClosed
-	return success(wxpay.Params{"result_msg": "OK"})
+	return success(wxpay.Params{"result_msg": "OK"}), s.changed(o)
 }

@@ -33,7 +33,11 @@ func newRig(tb testing.TB, opts wxpaysim.Options) *rig {
 	if c, ok := opts.Clock.(*wxpaysim.ManualClock); ok {
 		r.clock = c
 	}
-	r.sim = wxpaysim.New(opts)
+	sim, err := wxpaysim.Open(context.Background(), opts)
+	if err != nil {
+		tb.Fatalf("open simulator: %v", err)
+	}
+	r.sim = sim
 	r.ts = httptest.NewServer(r.sim)
 	tb.Cleanup(func() {
 		r.sim.Close()

@@ -26,45 +26,6 @@ var retrySchedule = []time.Duration{
 // Speedup: attempt k+1 follows attempt k after RetrySchedule()[k-1].
 func RetrySchedule() []time.Duration { return slices.Clone(retrySchedule) }
 
-// maxDeliveries bounds the delivery log of a long-running simulator.
-const maxDeliveries = 10000
-
-// Delivery is one notification attempt as the merchant's server saw it.
-type Delivery struct {
-	OutTradeNo string    `json:"out_trade_no"`
-	Attempt    int       `json:"attempt"`        // 1 is the first send, 2 the first resend, …
-	Copy       int       `json:"copy,omitempty"` // 1…N when a duplicate fault sent copies
-	Time       time.Time `json:"time"`
-	URL        string    `json:"url"`
-	HTTPStatus int       `json:"http_status"`     // 0 when nothing was sent or no answer came
-	Reply      string    `json:"reply"`           // the start of the merchant's answer
-	Error      string    `json:"error,omitempty"` // transport failure
-	Accepted   bool      `json:"accepted"`        // 2xx with the SUCCESS XML
-	Fault      string    `json:"fault,omitempty"` // injected faults applied, comma-separated
-}
-
-// Deliveries returns every notification attempt so far, oldest first.
-func (s *Server) Deliveries() []Delivery {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.deliveries)
-}
-
-func (s *Server) record(d Delivery) {
-	d.Time = d.Time.In(wxpay.Beijing()) // WeChat's zone, whatever the host's
-	s.mu.Lock()
-	if len(s.deliveries) >= maxDeliveries {
-		s.deliveries = slices.Delete(s.deliveries, 0, len(s.deliveries)-maxDeliveries+1)
-	}
-	s.deliveries = append(s.deliveries, d)
-	if o := s.orders[d.OutTradeNo]; o != nil && d.Accepted {
-		o.delivered = true
-	}
-	s.mu.Unlock()
-	s.log.Info("wxpaysim notify", "out_trade_no", d.OutTradeNo, "attempt", d.Attempt, "copy", d.Copy,
-		"http_status", d.HTTPStatus, "accepted", d.Accepted, "fault", d.Fault, "error", d.Error)
-}
-
 // notice is one payment's notification, built once when the order is paid
 // so that every resend carries the same fields.
 type notice struct {
@@ -107,9 +68,39 @@ func (s *Server) deliver(n notice, plan deliveryPlan) {
 			return
 		}
 	}
-	for attempt := 1; ; attempt++ {
-		ok := s.attempt(n, attempt, h != nil && attempt == 1)
-		if h != nil && attempt == 1 {
+	s.notifyFrom(n, 1, h)
+}
+
+// resume continues the notification of a paid order loaded by Open, which
+// had made attempts attempts, the last at last: the next one comes when the
+// schedule says, or at once if that time passed while the simulator was down.
+func (s *Server) resume(n notice, attempts int, last time.Time) {
+	if attempts > len(retrySchedule) {
+		s.endNotify(n.outTradeNo)
+		return
+	}
+	if attempts > 0 && !s.sleep(last.Add(s.scaled(retrySchedule[attempts-1])).Sub(s.now())) {
+		return
+	}
+	s.notifyFrom(n, attempts+1, nil)
+}
+
+// notifyFrom makes attempts from number first on, waiting the schedule
+// between them, until one is acknowledged or the schedule runs out. h, when
+// not nil, is the reorder hold of attempt first.
+func (s *Server) notifyFrom(n notice, first int, h *heldNotice) {
+	for attempt := first; ; attempt++ {
+		held := h != nil && attempt == first
+		if !s.notifyAllowed(n.url) {
+			s.refuseURL(n, attempt)
+			if held {
+				close(h.sent) // the reorder batch goes on without it
+			}
+			s.endNotify(n.outTradeNo)
+			return
+		}
+		ok := s.attempt(n, attempt, held)
+		if held {
 			close(h.sent)
 		}
 		if ok {
@@ -117,12 +108,34 @@ func (s *Server) deliver(n notice, plan deliveryPlan) {
 		}
 		if attempt > len(retrySchedule) {
 			s.log.Warn("wxpaysim notify: giving up", "out_trade_no", n.outTradeNo, "attempts", attempt)
+			s.endNotify(n.outTradeNo)
 			return
 		}
 		if !s.sleep(s.scaled(retrySchedule[attempt-1])) {
 			return
 		}
 	}
+}
+
+// endNotify records that no more attempts will be made for an order, so
+// that a restart does not resume them.
+func (s *Server) endNotify(outTradeNo string) {
+	s.mu.Lock()
+	var saved *savedOrder
+	if o := s.orders[outTradeNo]; o != nil && !o.notifyEnded {
+		o.notifyEnded = true
+		saved = s.changed(o)
+	}
+	s.mu.Unlock()
+	_ = s.persist(saved) // logged
+}
+
+// errNotifyURL is recorded when an order's notify_url is not (or no longer)
+// one of Options.NotifyURLs: nothing is sent to it, now or later.
+const errNotifyURL = "notify_url not allowed by this simulator; notification abandoned"
+
+func (s *Server) refuseURL(n notice, attempt int) {
+	s.record(Delivery{OutTradeNo: n.outTradeNo, Attempt: attempt, Time: s.now(), URL: n.url, Error: errNotifyURL})
 }
 
 // attempt makes one delivery attempt, applying the pending faults, and
@@ -171,6 +184,12 @@ func (s *Server) signNotice(n notice, a attemptFaults) []byte {
 // carrying the SUCCESS XML counts; "success", JSON, HTML or a FAIL XML are
 // all "not received", as at WeChat.
 func (s *Server) post(n notice, d Delivery, body []byte) bool {
+	select {
+	case s.sendSlots <- struct{}{}:
+		defer func() { <-s.sendSlots }()
+	case <-s.ctx.Done():
+		return false // closing: abandoned like every other delivery
+	}
 	d.OutTradeNo, d.URL, d.Time = n.outTradeNo, n.url, s.now()
 	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, n.url, bytes.NewReader(body))
 	if err == nil {

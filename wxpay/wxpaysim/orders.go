@@ -33,6 +33,11 @@ type order struct {
 	bankType      string
 	timeEnd       time.Time
 	delivered     bool // a notification was acknowledged
+
+	version     int64     // of the last change, for the StateStore
+	attempts    int       // notification attempts made
+	lastAttempt time.Time // when the last one was made
+	notifyEnded bool      // no more attempts will be made
 }
 
 // OrderInfo is an order as the simulator sees it, for tests and
@@ -106,7 +111,32 @@ func businessFields(p wxpay.Params) wxpay.Params {
 }
 
 // placeOrder creates the order or answers a re-entry. The request is valid.
+// A new order is saved before it is answered: one the StateStore could not
+// take is undone and refused with SYSTEMERROR, for the merchant to retry.
 func (s *Server) placeOrder(c *call) reply {
+	rep, o, saved, evicted := s.placeLocked(c)
+	s.forgetSaved(evicted)
+	if err := s.persist(saved); err != nil {
+		s.unplace(o, saved.Version)
+		return failure(wxpay.CodeSystemError, "系统超时，请使用相同参数再次调用")
+	}
+	return rep
+}
+
+// unplace removes a new order whose save failed, unless it changed since.
+func (s *Server) unplace(o *order, version int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.orders[o.outTradeNo()] != o || o.version != version {
+		return
+	}
+	s.forget(o)
+	s.created = slices.DeleteFunc(s.created, func(x *order) bool { return x == o })
+}
+
+// placeLocked is placeOrder's work under s.mu: the reply, and for a new
+// order the order, its state to save and the orders evicted for it.
+func (s *Server) placeLocked(c *call) (rep reply, o *order, saved *savedOrder, evicted []string) {
 	biz := businessFields(c.req)
 	now := s.now()
 	s.mu.Lock()
@@ -114,16 +144,21 @@ func (s *Server) placeOrder(c *call) reply {
 	if o, ok := s.orders[biz["out_trade_no"]]; ok {
 		switch {
 		case o.state == wxpay.TradeSuccess:
-			return failure(wxpay.CodeOrderPaid, "该订单已支付")
+			return failure(wxpay.CodeOrderPaid, "该订单已支付"), nil, nil, nil
 		case o.state == wxpay.TradeClosed:
-			return failure(wxpay.CodeOrderClosed, "该订单已关闭")
+			return failure(wxpay.CodeOrderClosed, "该订单已关闭"), nil, nil, nil
 		case !maps.Equal(o.fields, biz):
-			return failure(wxpay.CodeInvalidRequest, "201 商户订单号重复")
+			return failure(wxpay.CodeInvalidRequest, "201 商户订单号重复"), nil, nil, nil
 		}
-		return success(o.prepayReply())
+		return success(o.prepayReply()), nil, nil, nil
+	}
+	evicted, ok := s.makeRoom(now)
+	if !ok {
+		s.log.Warn("wxpaysim full: no finished order to evict", "max_orders", s.opts.MaxOrders)
+		return failure(wxpay.CodeSystemError, "系统繁忙，模拟器订单已满，请稍后再试"), nil, nil, evicted
 	}
 	fee, _ := biz.Int64("total_fee")
-	o := &order{
+	o = &order{
 		fields: biz, signType: c.signType, totalFee: fee, created: now, state: wxpay.TradeNotPay,
 		prepayID: "wx" + wxpay.FormatTime(now) + randomAlnum(22),
 		codeURL:  "weixin://wxpay/bizpayurl?pr=" + randomAlnum(11),
@@ -133,7 +168,8 @@ func (s *Server) placeOrder(c *call) reply {
 	}
 	s.orders[o.outTradeNo()] = o
 	s.byCode[o.codeURL] = o
-	return success(o.prepayReply())
+	s.created = append(s.created, o)
+	return success(o.prepayReply()), o, s.changed(o), evicted
 }
 
 func (o *order) prepayReply() wxpay.Params {

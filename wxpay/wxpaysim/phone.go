@@ -73,8 +73,15 @@ func (s *Server) pay(find func() *order) (OrderInfo, error) {
 	}
 	n := s.markPaid(o, now)
 	plan, batch := s.planDelivery()
+	if plan.dropAll {
+		o.notifyEnded = true // kept across a restart: this payment is never notified
+	}
+	saved := s.changed(o)
 	info := o.info()
 	s.mu.Unlock()
+	// Saved before the notification starts, so that a restart finds the
+	// payment and resumes its notification.
+	_ = s.persist(saved) // logged; the payment stands
 	s.log.Info("wxpaysim paid", "out_trade_no", info.OutTradeNo, "transaction_id", info.TransactionID,
 		"total_fee", info.TotalFee)
 	// Closed in between: the payment stands, its notification is abandoned

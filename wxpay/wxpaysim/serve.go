@@ -8,12 +8,15 @@ import (
 	"time"
 )
 
-// Serve runs a simulator on ln until ctx ends, then shuts down gracefully:
+// Serve opens a simulator (loading opts.State) and runs it on ln until ctx ends, then shuts down gracefully:
 // in-flight calls get a few seconds to finish and every notification
 // delivery is stopped. The caller opens ln (so ":0" works and the address
 // is known before anything is served).
 func Serve(ctx context.Context, ln net.Listener, opts Options) error {
-	sim := New(opts)
+	sim, err := Open(ctx, opts)
+	if err != nil {
+		return err
+	}
 	defer sim.Close()
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
@@ -28,7 +31,7 @@ func Serve(ctx context.Context, ln net.Listener, opts Options) error {
 	sim.Close()
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := srv.Shutdown(shutCtx)
+	err = srv.Shutdown(shutCtx)
 	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}

@@ -2,7 +2,8 @@
 // Native-payment endpoints with the real validation and error codes, a
 // "phone" page that plays the shopper's WeChat app, a notifier that sends
 // signed payment notifications on WeChat's retry schedule, and fault
-// injection. All signing and XML goes through package wxpay, so the
+// injection, with its orders optionally kept in a StateStore across
+// restarts. All signing and XML goes through package wxpay, so the
 // simulator and the client cannot drift apart on the wire format.
 //
 // A Server is an http.Handler. Its paths are relative to wherever it is
@@ -11,17 +12,19 @@
 //
 //	POST /pay/unifiedorder, /pay/orderquery, /pay/closeorder   the API
 //	GET  /scan?code_url=…, POST /scan                          the phone page
-//	GET  /deliveries                                           every notification attempt (JSON)
+//	GET  /deliveries                                           the last notification attempts (JSON)
 //	GET  /control, POST /control                               fault injection (JSON)
 //	GET  /control/orders, POST /control/pay                    orders and paying from outside (JSON)
 package wxpaysim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -68,7 +71,39 @@ type Options struct {
 	// BasePath is where the Server is mounted (e.g. "/sim"), for the links
 	// and form actions of the phone page.
 	BasePath string
+	// NotifyURLs, when not empty, are the only notify_url values the
+	// simulator accepts and posts to (compared exactly). A simulator inside
+	// a shop names the shop's own notify URL here: otherwise anyone who can
+	// place an order can make the server POST anywhere (SSRF). Empty: any
+	// absolute URL, as a standalone simulator for other software needs.
+	NotifyURLs []string
+
+	// Bounds, so that a long-running simulator holds a bounded amount of
+	// memory and connections whatever its clients do.
+	//
+	// MaxOrders is how many orders it keeps (default 100 000). When full, a
+	// new order first evicts the oldest finished ones (paid, closed, or no
+	// longer payable); when none has finished, unifiedorder answers
+	// SYSTEMERROR.
+	MaxOrders int
+	// MaxDeliveries is how many notification attempts /deliveries keeps,
+	// the newest (default 1 000).
+	MaxDeliveries int
+	// MaxConcurrentDeliveries is how many notification POSTs may be in
+	// flight at once (default 64); the others wait their turn.
+	MaxConcurrentDeliveries int
+
+	// State keeps the orders across restarts; nil keeps them in memory
+	// only. A Server with a State is made by Open, which loads it.
+	State StateStore
 }
+
+// The bounds' defaults.
+const (
+	DefaultMaxOrders               = 100_000
+	DefaultMaxDeliveries           = 1_000
+	DefaultMaxConcurrentDeliveries = 64
+)
 
 // Server is the simulated WeChat Pay. It is safe for concurrent use; Close
 // stops every notification in flight.
@@ -88,15 +123,28 @@ type Server struct {
 	orders     map[string]*order // by out_trade_no
 	byCode     map[string]*order // by code_url
 	byTxn      map[string]*order // by transaction_id
-	deliveries []Delivery
+	created    []*order          // every order, oldest first: the eviction order
+	deliveries deliveryLog
 	faults     faultSet
+	seq        int64 // the last version given to an order's state
+
+	sendSlots chan struct{} // one per notification POST in flight
 }
 
 // ErrClosed is returned by Pay after Close.
 var ErrClosed = errors.New("wxpaysim: server closed")
 
-// New returns a Server with opts' defaults filled in.
+// New returns a Server with opts' defaults filled in and its orders in
+// memory. Options.State needs Open, which loads it and can fail; New panics
+// when it is set, so that a store is never silently left unread.
 func New(opts Options) *Server {
+	if opts.State != nil {
+		panic("wxpaysim: New with Options.State; use Open")
+	}
+	return newServer(opts)
+}
+
+func newServer(opts Options) *Server {
 	opts = withDefaults(opts)
 	s := &Server{
 		opts:   opts,
@@ -106,6 +154,8 @@ func New(opts Options) *Server {
 		orders: make(map[string]*order),
 		byCode: make(map[string]*order),
 		byTxn:  make(map[string]*order),
+
+		sendSlots: make(chan struct{}, opts.MaxConcurrentDeliveries),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes()
@@ -141,6 +191,10 @@ func withDefaults(o Options) Options {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	o.BasePath = strings.TrimRight(o.BasePath, "/")
+	o.NotifyURLs = slices.Clone(o.NotifyURLs)
+	o.MaxOrders = cmp.Or(max(o.MaxOrders, 0), DefaultMaxOrders)
+	o.MaxDeliveries = cmp.Or(max(o.MaxDeliveries, 0), DefaultMaxDeliveries)
+	o.MaxConcurrentDeliveries = cmp.Or(max(o.MaxConcurrentDeliveries, 0), DefaultMaxConcurrentDeliveries)
 	return o
 }
 
@@ -188,6 +242,11 @@ func (s *Server) goTracked(f func()) error {
 		f()
 	}()
 	return nil
+}
+
+// notifyAllowed reports whether the simulator may post notifications to url.
+func (s *Server) notifyAllowed(url string) bool {
+	return len(s.opts.NotifyURLs) == 0 || slices.Contains(s.opts.NotifyURLs, url)
 }
 
 // now reads the injected clock.
