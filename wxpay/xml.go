@@ -264,8 +264,9 @@ func (d *decoder) text(run string, v *value) error {
 	}
 	// Every reference is at least 3 bytes longer than what it stands for
 	// ("&lt;" is "<", "&#x80;" two bytes), so this is room enough for the
-	// whole run and the buffer is sized once.
-	v.buffer(len(run) - 3*strings.Count(run, "&"))
+	// whole run and the buffer is sized once. A stray '&' (refused below)
+	// can make the estimate negative.
+	v.buffer(max(0, len(run)-3*strings.Count(run, "&")))
 	for {
 		v.b.WriteString(run[:amp])
 		d.pos += amp
