@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"wxcheckout/internal/testrig"
 	"wxcheckout/wxpay"
-	"wxcheckout/wxpay/wxpaysim"
 )
 
 // syncBuffer is stdout shared between the simulator's goroutines and the test.
@@ -146,23 +146,12 @@ func TestRunSimDefaultsToLoopback(t *testing.T) {
 	}
 }
 
-// demoClient is a client of the simulator at base for the demo merchant.
-func demoClient(t *testing.T, base string) *wxpay.Client {
-	t.Helper()
-	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID,
-		APIKey: wxpaysim.DemoAPIKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // `wxcheckout sim --state FILE` keeps its orders across a restart.
 func TestRunSimStateSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sim.json")
 	ctx := context.Background()
 	base, _, stop := startSim(t, []string{"--state", path}, nil)
-	c := demoClient(t, base)
+	c := testrig.DemoClient(t, base)
 	if _, err := c.UnifiedOrder(ctx, simOrder("STATE-0001", "http://127.0.0.1:1/notify")); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +160,7 @@ func TestRunSimStateSurvivesRestart(t *testing.T) {
 	}
 	base, _, stop = startSim(t, []string{"--state", path}, nil)
 	defer stop()
-	if q, err := demoClient(t, base).OrderQuery(ctx, "STATE-0001"); err != nil || q.TradeState != wxpay.TradeNotPay {
+	if q, err := testrig.DemoClient(t, base).OrderQuery(ctx, "STATE-0001"); err != nil || q.TradeState != wxpay.TradeNotPay {
 		t.Errorf("orderquery after restart = %v, %v; want NOTPAY", q, err)
 	}
 }

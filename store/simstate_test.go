@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"wxcheckout/internal/testrig"
 	"wxcheckout/store"
 	"wxcheckout/wxpay"
 	"wxcheckout/wxpay/wxpaysim"
@@ -92,7 +93,7 @@ func TestSimulatorRestartsOnTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(sim)
-	c := simClient(t, ts.URL)
+	c := testrig.DemoClient(t, ts.URL)
 	resp, err := c.UnifiedOrder(ctx, &wxpay.UnifiedOrderRequest{Body: "test", OutTradeNo: "DBSIM-0001", TotalFee: 1,
 		SpbillCreateIP: "127.0.0.1", NotifyURL: "http://127.0.0.1:1/n", ProductID: "p1"})
 	if err != nil {
@@ -119,7 +120,7 @@ func TestSimulatorRestartsOnTheDatabase(t *testing.T) {
 	defer sim.Close()
 	ts = httptest.NewServer(sim)
 	defer ts.Close()
-	c = simClient(t, ts.URL)
+	c = testrig.DemoClient(t, ts.URL)
 	if q, err := c.OrderQuery(ctx, "DBSIM-0001"); err != nil || q.TradeState != wxpay.TradeNotPay {
 		t.Fatalf("orderquery after restart = %v, %v; want NOTPAY", q, err)
 	}
@@ -127,14 +128,4 @@ func TestSimulatorRestartsOnTheDatabase(t *testing.T) {
 	if q, err := c.OrderQuery(ctx, "DBSIM-0001"); err != nil || !q.Paid() {
 		t.Errorf("orderquery after paying = %v, %v; want SUCCESS", q, err)
 	}
-}
-
-func simClient(t *testing.T, base string) *wxpay.Client {
-	t.Helper()
-	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID,
-		APIKey: wxpaysim.DemoAPIKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }

@@ -165,6 +165,18 @@ func New(tb testing.TB, opt Options) *Rig {
 	return r
 }
 
+// DemoClient is a WeChat Pay client of the simulator at base, as the demo
+// merchant.
+func DemoClient(tb testing.TB, base string) *wxpay.Client {
+	tb.Helper()
+	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID,
+		APIKey: wxpaysim.DemoAPIKey})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
 // Browser is an HTTP client with cookies that does not follow redirects.
 func (r *Rig) Browser(tb testing.TB) *http.Client {
 	tb.Helper()
