@@ -65,7 +65,7 @@ func newApp(cfg config.Config, log *slog.Logger) (*app, error) {
 // wire opens the database and builds the service, the admin sign-in and
 // the web side.
 func (a *app) wire() (err error) {
-	if a.store, err = store.Open(a.cfg.DatabasePath); err != nil {
+	if a.store, err = store.OpenURL(a.cfg.DatabaseURL); err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	if err = a.store.SeedProducts(context.Background(), demoProducts); err != nil {
@@ -142,7 +142,7 @@ func (a *app) run(ctx context.Context) error {
 	if a.cfg.Simulator {
 		mode = "WeChat Pay simulator (no merchant account needed; pay with the 「模拟扫码」 link on the payment page)"
 	}
-	a.log.Info("wxcheckout is ready", "open", a.cfg.PublicURL+"/", "mode", mode, "database", a.cfg.DatabasePath,
+	a.log.Info("wxcheckout is ready", "open", a.cfg.PublicURL+"/", "mode", mode, "database", config.RedactDatabaseURL(a.cfg.DatabaseURL),
 		"notify_url", a.cfg.NotifyEndpoint())
 	rctx, stopReconciler := context.WithCancel(context.Background())
 	reconciled := make(chan struct{})

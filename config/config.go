@@ -19,7 +19,7 @@ type Config struct {
 	Addr          string
 	PublicURL     string
 	publicURLSet  bool
-	DatabasePath  string
+	DatabaseURL   string // sqlite:PATH or postgres://…; log only Redacted()
 	AppID         string
 	MchID         string
 	APIKey        string
@@ -62,7 +62,7 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	var err error
-	if c.DatabasePath, err = parseDatabaseURL(env("DATABASE_URL", "sqlite:wxcheckout.db")); err != nil {
+	if c.DatabaseURL, err = parseDatabaseURL(env("DATABASE_URL", "sqlite:wxcheckout.db")); err != nil {
 		return c, err
 	}
 	if c.SignType, err = wxpay.ParseSignType(env("WXPAY_SIGN_TYPE", string(wxpay.SignHMACSHA256))); err != nil {
@@ -190,10 +190,38 @@ func (c *Config) NotifyEndpoint() string {
 // SecureCookies: cookies carry Secure when the site is served over https.
 func (c *Config) SecureCookies() bool { return strings.HasPrefix(c.PublicURL, "https://") }
 
+// parseDatabaseURL checks DATABASE_URL: sqlite:PATH, or a PostgreSQL URL
+// as libpq accepts it (postgres:// or postgresql://). An error never
+// repeats the password.
 func parseDatabaseURL(s string) (string, error) {
-	path, ok := strings.CutPrefix(s, "sqlite:")
-	if !ok || path == "" {
-		return "", fmt.Errorf("DATABASE_URL %q: want sqlite:PATH (PostgreSQL is not supported yet)", s)
+	if path, ok := strings.CutPrefix(s, "sqlite:"); ok && path != "" {
+		return s, nil
 	}
-	return path, nil
+	if strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://") {
+		if u, err := url.Parse(s); err == nil && (u.Host != "" || u.Query().Get("host") != "") {
+			return s, nil
+		}
+	}
+	return "", fmt.Errorf("DATABASE_URL %q: want sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB", RedactDatabaseURL(s))
+}
+
+// RedactDatabaseURL is a database URL fit for a log line or an error: its
+// password replaced.
+func RedactDatabaseURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		if strings.Contains(s, "@") {
+			return "(a database URL that does not parse)"
+		}
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	if u.Query().Has("password") {
+		q := u.Query()
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
 }

@@ -18,7 +18,7 @@ func TestDefaultsRunTheSimulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{Addr: "127.0.0.1:8080", PublicURL: "http://localhost:8080", DatabasePath: "wxcheckout.db",
+	want := Config{Addr: "127.0.0.1:8080", PublicURL: "http://localhost:8080", DatabaseURL: "sqlite:wxcheckout.db",
 		AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID, APIKey: wxpaysim.DemoAPIKey,
 		SignType: wxpay.SignHMACSHA256, OrderTTL: 15 * time.Minute, Simulator: true,
 		Limits: Limits{MaxCheckoutsPerClient: 4, MaxStreamsPerClient: 32, CheckoutRatePerClient: 20,
@@ -170,6 +170,34 @@ func TestAdminPasswordOfTwelveCharactersIsEnough(t *testing.T) {
 	for _, pw := range []string{"", "twelve-chars", "十二个字的密码已经够长啊"} {
 		if c, err := Load(env(map[string]string{"ADMIN_PASSWORD": pw})); err != nil || c.AdminPassword != pw {
 			t.Errorf("ADMIN_PASSWORD %q: %v", pw, err)
+		}
+	}
+}
+
+func TestDatabaseURL(t *testing.T) {
+	tests := []struct {
+		in      string
+		ok      bool
+		display string // what a log line may show
+	}{
+		{"sqlite:shop.db", true, "sqlite:shop.db"},
+		{"postgres://wx:s3cret@db.internal:5432/shop?sslmode=disable", true, "postgres://wx:xxxxx@db.internal:5432/shop?sslmode=disable"},
+		{"postgresql://wx@db/shop", true, "postgresql://wx@db/shop"},
+		{"postgres:///shop?host=/run/postgresql&password=s3cret", true, "postgres:///shop?host=%2Frun%2Fpostgresql&password=xxxxx"},
+		{"postgres://", false, ""},
+		{"sqlite:", false, ""},
+		{"mysql://wx:s3cret@db/shop", false, ""},
+	}
+	for _, tt := range tests {
+		c, err := Load(func(k string) string { return map[string]string{"DATABASE_URL": tt.in}[k] })
+		if (err == nil) != tt.ok {
+			t.Errorf("DATABASE_URL=%s: err = %v, want ok %v", tt.in, err, tt.ok)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("DATABASE_URL error shows the password: %v", err)
+		}
+		if tt.ok && (c.DatabaseURL != tt.in || RedactDatabaseURL(c.DatabaseURL) != tt.display) {
+			t.Errorf("DATABASE_URL=%s: kept %q shown %q, want shown %q", tt.in, c.DatabaseURL, RedactDatabaseURL(c.DatabaseURL), tt.display)
 		}
 	}
 }

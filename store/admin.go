@@ -25,7 +25,11 @@ func (s *Store) filtered(ctx context.Context, f models.OrderFilter) *gorm.DB {
 	}
 	if term := strings.TrimSpace(f.Query); term != "" {
 		like := "%" + escapeLike(term) + "%"
-		q = q.Where(`out_trade_no LIKE ? ESCAPE '\' OR transaction_id LIKE ? ESCAPE '\' OR sku LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\'`,
+		op := "LIKE" // case-insensitive for ASCII on SQLite
+		if s.pg != nil {
+			op = "ILIKE"
+		}
+		q = q.Where(strings.ReplaceAll(`out_trade_no LIKE ? ESCAPE '\' OR transaction_id LIKE ? ESCAPE '\' OR sku LIKE ? ESCAPE '\' OR body LIKE ? ESCAPE '\'`, "LIKE", op),
 			like, like, like, like)
 	}
 	return q
@@ -89,9 +93,15 @@ func (s *Store) EachOrder(ctx context.Context, f models.OrderFilter, fn func(*mo
 	return nil
 }
 
-// beijingOffset groups by China's calendar day, whatever the server's zone;
-// China has had no daylight saving time since 1991.
-const beijingOffset = "+8 hours"
+// beijingDay is the SQL for the Beijing calendar day of paid_at, whatever
+// the server's zone (China has had no daylight saving time since 1991), as
+// "2006-01-02", in each dialect.
+func (s *Store) beijingDay() string {
+	if s.pg != nil {
+		return "to_char((paid_at AT TIME ZONE 'UTC') + interval '8 hours', 'YYYY-MM-DD')"
+	}
+	return "date(paid_at, '+8 hours')"
+}
 
 // PaidPerDay sums paid orders by the Beijing day of their payment, for
 // payments in [from, to). Days without payments are absent.
@@ -102,7 +112,7 @@ func (s *Store) PaidPerDay(ctx context.Context, from, to time.Time) ([]models.Da
 		PaidFee int64
 	}
 	err := s.db.WithContext(ctx).Model(&models.Order{}).
-		Select("date(paid_at, ?) AS day, COUNT(*) AS count, COALESCE(SUM(total_fee), 0) AS paid_fee", beijingOffset).
+		Select(s.beijingDay()+" AS day, COUNT(*) AS count, COALESCE(SUM(total_fee), 0) AS paid_fee").
 		Where("status = ? AND paid_at >= ? AND paid_at < ?", models.StatusPaid, from.UTC(), to.UTC()).
 		Group("day").Order("day").Scan(&rows).Error
 	if err != nil {

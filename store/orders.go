@@ -88,7 +88,7 @@ func (s *Store) Events(ctx context.Context, orderID uint) ([]models.OrderEvent, 
 // decide saw as a guard, so of N racing transitions exactly one applies.
 func (s *Store) UpdateOrder(ctx context.Context, no string, decide func(cur models.Order) models.Change) (o *models.Order, applied bool, err error) {
 	err = s.write(ctx, func(tx *gorm.DB) error {
-		o, applied, err = applyChange(tx, no, decide)
+		o, applied, err = s.applyChange(tx, no, decide)
 		return err
 	})
 	if err != nil {
@@ -104,7 +104,7 @@ func (s *Store) UpdateOrder(ctx context.Context, no string, decide func(cur mode
 func (s *Store) CreateSuccessor(ctx context.Context, prevNo string, o *models.Order, ev *models.OrderEvent,
 	decide func(prev models.Order) models.Change) (prev *models.Order, created bool, err error) {
 	err = s.write(ctx, func(tx *gorm.DB) error {
-		if prev, created, err = applyChange(tx, prevNo, decide); err != nil || !created {
+		if prev, created, err = s.applyChange(tx, prevNo, decide); err != nil || !created {
 			return err
 		}
 		if err := tx.Omit("Product").Create(o).Error; err != nil {
@@ -118,9 +118,9 @@ func (s *Store) CreateSuccessor(ctx context.Context, prevNo string, o *models.Or
 	return prev, created, nil
 }
 
-func applyChange(tx *gorm.DB, no string, decide func(cur models.Order) models.Change) (*models.Order, bool, error) {
+func (s *Store) applyChange(tx *gorm.DB, no string, decide func(cur models.Order) models.Change) (*models.Order, bool, error) {
 	var cur models.Order
-	if err := tx.Where("out_trade_no = ?", no).First(&cur).Error; err != nil {
+	if err := s.forUpdate(tx).Where("out_trade_no = ?", no).First(&cur).Error; err != nil {
 		return nil, false, notFound(err, "order "+no)
 	}
 	ch := decide(cur)
@@ -135,6 +135,9 @@ func applyChange(tx *gorm.DB, no string, decide func(cur models.Order) models.Ch
 		}
 		if applied = res.RowsAffected == 1; applied {
 			o = &after
+			if err := s.pg.notifyChanged(tx, no); err != nil {
+				return nil, false, err
+			}
 		}
 	}
 	return o, applied, addEvents(tx, o, ch.Events)
@@ -202,7 +205,7 @@ func (s *Store) CountOpenOrders(ctx context.Context, clientKey string, now time.
 func (s *Store) RecordRefusal(ctx context.Context, no string, ev *models.OrderEvent, keep int) error {
 	return s.write(ctx, func(tx *gorm.DB) error {
 		var o models.Order
-		if err := tx.Select("id", "out_trade_no", "refused_notifies").Where("out_trade_no = ?", no).First(&o).Error; err != nil {
+		if err := s.forUpdate(tx).Select("id", "out_trade_no", "refused_notifies").Where("out_trade_no = ?", no).First(&o).Error; err != nil {
 			return notFound(err, "order "+no)
 		}
 		if err := tx.Model(&models.Order{ID: o.ID}).UpdateColumn("refused_notifies", gorm.Expr("refused_notifies + 1")).Error; err != nil {

@@ -23,10 +23,23 @@ var ErrNotFound = errors.New("not found")
 // Store is the database.
 type Store struct {
 	db *gorm.DB
-	// One goroutine does every write, in batches (see write.go).
+	// pg is set on PostgreSQL (postgres.go): writes run in their own
+	// transactions and lock the rows they change, for several instances.
+	pg *postgresDB
+	// On SQLite one goroutine does every write, in batches (see write.go).
 	writeq   chan *writeReq
 	stop     chan struct{}
 	loopDone chan struct{}
+}
+
+// gormConfig is how both dialects are opened.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Default.LogMode(logger.Silent),
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
 }
 
 // Open opens (creating if needed) the SQLite database at path and migrates it.
@@ -42,12 +55,7 @@ type Store struct {
 //   - foreign_keys on keeps events tied to existing orders.
 func Open(path string) (*Store, error) {
 	dsn := fmt.Sprintf("file:%s?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate", path)
-	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
-		Logger:                 logger.Default.LogMode(logger.Silent),
-		SkipDefaultTransaction: true,
-		PrepareStmt:            true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
+	db, err := gorm.Open(sqlite.Open(dsn), gormConfig())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -69,10 +77,15 @@ func Open(path string) (*Store, error) {
 	return s, nil
 }
 
+// tables are every table the store keeps.
+var tables = []any{&models.Product{}, &models.Order{}, &models.OrderEvent{}, &models.Setting{}, &models.AdminSession{}, &simOrder{}}
+
 // migrate brings the schema up to date; AutoMigrate only adds tables,
 // columns and indexes, so existing data is kept.
 func (s *Store) migrate() error {
-	tables := []any{&models.Product{}, &models.Order{}, &models.OrderEvent{}, &models.Setting{}, &models.AdminSession{}, &simOrder{}}
+	if s.pg != nil {
+		return s.pg.migrate(s.db, tables...)
+	}
 	if err := s.db.AutoMigrate(tables...); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -90,7 +103,7 @@ func (s *Store) Close() error {
 	default:
 		close(s.stop)
 	}
-	<-s.loopDone
+	<-s.loopDone // closed at once on PostgreSQL, which has no writer loop
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
@@ -111,16 +124,21 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// SeedProducts inserts products when the shop has none yet.
+// SeedProducts inserts products when the shop has none yet. Instances
+// starting together seed once: the count and the insert are one write,
+// serialized across instances on PostgreSQL.
 func (s *Store) SeedProducts(ctx context.Context, products []models.Product) error {
-	var n int64
-	if err := s.db.WithContext(ctx).Model(&models.Product{}).Count(&n).Error; err != nil {
-		return fmt.Errorf("count products: %w", err)
-	}
-	if n > 0 {
-		return nil
-	}
 	return s.write(ctx, func(tx *gorm.DB) error {
+		if err := s.pg.serialize(tx, lockSeed); err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&models.Product{}).Count(&n).Error; err != nil {
+			return fmt.Errorf("count products: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
 		if err := tx.Create(&products).Error; err != nil {
 			return fmt.Errorf("seed products: %w", err)
 		}
@@ -158,5 +176,3 @@ func OpenURL(databaseURL string) (*Store, error) {
 	}
 	return nil, fmt.Errorf("want sqlite:PATH or postgres://…")
 }
-
-func openPostgres(string) (*Store, error) { return nil, errors.New("PostgreSQL is not supported yet") }

@@ -36,6 +36,9 @@ type writeReq struct {
 // error rolls back only its own work. N concurrent payments cost one fsync,
 // not N, and no writer ever sleeps in SQLite's busy handler.
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.pg != nil {
+		return s.writeDirect(ctx, fn)
+	}
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
 	case s.writeq <- req:
