@@ -68,6 +68,7 @@ func (a *app) wire() (err error) {
 	if a.store, err = store.OpenURL(a.cfg.DatabaseURL); err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
+	a.store.SetLogger(a.log.With("component", "store"))
 	if err = a.store.SeedProducts(context.Background(), demoProducts); err != nil {
 		return err
 	}
@@ -147,6 +148,8 @@ func (a *app) run(ctx context.Context) error {
 	rctx, stopReconciler := context.WithCancel(context.Background())
 	reconciled := make(chan struct{})
 	go func() { defer close(reconciled); a.svc.RunReconciler(rctx, checkout.ReconcilerOptions{}) }()
+	followed := make(chan struct{})
+	go func() { defer close(followed); a.svc.FollowChanges(rctx) }() // other instances' changes, on PostgreSQL
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
 	var err error
@@ -162,6 +165,7 @@ func (a *app) run(ctx context.Context) error {
 	// the database, so the next start resumes it.
 	stopReconciler()
 	<-reconciled
+	<-followed
 	a.close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)

@@ -71,7 +71,7 @@ func (s *Service) RunReconciler(ctx context.Context, opt ReconcilerOptions) {
 // whose outcome was lost, and unpaid orders due for a query or past expiry.
 func (s *Service) ReconcileOnce(ctx context.Context, workers, batch int) {
 	now := s.now()
-	pending, err := s.store.PendingPrepays(ctx, now.Add(-prepayGrace), batch)
+	pending, err := s.store.PendingPrepays(ctx, now.Add(-prepayGrace), now, batch)
 	if err != nil {
 		s.log.Error("reconcile: pending prepays", "err", err)
 	}

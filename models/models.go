@@ -108,7 +108,7 @@ type Order struct {
 	ClosedAt      *time.Time
 	Flags         string
 	CreatedAt     time.Time `gorm:"index"`
-	UpdatedAt     time.Time
+	UpdatedAt     time.Time `gorm:"index"` // the instances' periodic check of changes reads it
 }
 
 // Expired reports whether the QR can no longer be paid: the order's TTL has

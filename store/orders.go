@@ -143,16 +143,40 @@ func (s *Store) applyChange(tx *gorm.DB, no string, decide func(cur models.Order
 	return o, applied, addEvents(tx, o, ch.Events)
 }
 
-// DueOrders returns unpaid orders whose next query time has come, oldest due first.
+// DueOrders claims unpaid orders whose next query time has come, oldest
+// due first (see claim). Orders whose unifiedorder outcome is unknown are
+// PendingPrepays' business.
 func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]models.Order, error) {
-	var os []models.Order
-	err := s.db.WithContext(ctx).
-		Where("status = ? AND next_query_at <= ?", models.StatusNotPay, now.UTC()).
-		Order("next_query_at").Limit(limit).Find(&os).Error
+	os, err := s.claim(ctx, now, limit, "next_query_at", "status = ? AND prepay <> ? AND next_query_at <= ?",
+		models.StatusNotPay, models.PrepayPending, now.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("due orders: %w", err)
 	}
 	return os, nil
+}
+
+// ClaimLease is how long an instance holds the orders it claimed: if it
+// dies working them, another instance takes them over after this.
+const ClaimLease = 30 * time.Second
+
+// claim returns up to limit unpaid orders that match where, in order. On
+// PostgreSQL, where several instances share the work, it leases them in
+// the same statement — next_query_at moves ClaimLease ahead, and rows
+// another instance is claiming are skipped — so no order is worked by two
+// instances at once, and the orders of an instance that dies come back when
+// the lease ends. The worker then sets the real next query time. On SQLite
+// one instance owns the database: a plain read.
+func (s *Store) claim(ctx context.Context, now time.Time, limit int, order, where string, args ...any) ([]models.Order, error) {
+	var os []models.Order
+	if s.pg == nil {
+		err := s.db.WithContext(ctx).Where(where, args...).Order(order).Limit(limit).Find(&os).Error
+		return os, err
+	}
+	q := "UPDATE orders SET next_query_at = ? WHERE id IN (SELECT id FROM orders WHERE " + where +
+		" ORDER BY " + order + " LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING *"
+	vars := append(append([]any{now.Add(ClaimLease).UTC()}, args...), limit)
+	err := s.db.WithContext(ctx).Raw(q, vars...).Scan(&os).Error
+	return os, err
 }
 
 // ScheduleQuery sets when the reconciler next asks WeChat about an unpaid
@@ -174,13 +198,12 @@ func (s *Store) ScheduleQuery(ctx context.Context, id uint, next time.Time, anom
 	return nil
 }
 
-// PendingPrepays returns orders whose unifiedorder outcome was never
-// recorded (the process stopped mid-call) and that were created before cutoff.
-func (s *Store) PendingPrepays(ctx context.Context, cutoff time.Time, limit int) ([]models.Order, error) {
-	var os []models.Order
-	err := s.db.WithContext(ctx).
-		Where("status = ? AND prepay = ? AND created_at < ?", models.StatusNotPay, models.PrepayPending, cutoff.UTC()).
-		Order("id").Limit(limit).Find(&os).Error
+// PendingPrepays claims orders whose unifiedorder outcome was never
+// recorded (the process stopped mid-call) and that were created before
+// cutoff (see claim).
+func (s *Store) PendingPrepays(ctx context.Context, cutoff, now time.Time, limit int) ([]models.Order, error) {
+	os, err := s.claim(ctx, now, limit, "id", "status = ? AND prepay = ? AND created_at < ? AND next_query_at <= ?",
+		models.StatusNotPay, models.PrepayPending, cutoff.UTC(), now.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("pending prepays: %w", err)
 	}

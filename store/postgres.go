@@ -4,10 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"wxcheckout/models"
 )
 
 // postgresDB is what differs on PostgreSQL, where several app instances
@@ -16,6 +22,7 @@ import (
 // FOR UPDATE, and start-up steps take advisory locks.
 type postgresDB struct {
 	url string // for the LISTEN connection; never logged
+	log *slog.Logger
 }
 
 // Advisory lock keys: one per start-up step that instances must not race.
@@ -132,4 +139,70 @@ func (p *postgresDB) notifyChanged(tx *gorm.DB, outTradeNo string) error {
 		return fmt.Errorf("notify change of %s: %w", outTradeNo, err)
 	}
 	return nil
+}
+
+// ListenOrders calls changed with the out_trade_no of every order whose
+// status another instance (or this one) commits, until ctx ends;
+// reconnecting after a lost connection. On SQLite, where one process owns
+// the database, it returns at once.
+func (s *Store) ListenOrders(ctx context.Context, changed func(outTradeNo string)) {
+	if s.pg == nil {
+		return
+	}
+	for wait := time.Second; ctx.Err() == nil; wait = min(2*wait, 30*time.Second) {
+		if err := s.pg.listen(ctx, changed); err != nil && ctx.Err() == nil {
+			s.logListenError(err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (p *postgresDB) listen(ctx context.Context, changed func(string)) error {
+	conn, err := pgx.Connect(ctx, p.url)
+	if err != nil {
+		return fmt.Errorf("listen: connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+ordersChannel); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		changed(n.Payload)
+	}
+}
+
+// OrdersChangedSince returns the orders that left NOTPAY since t (by
+// updated_at): the periodic check that catches a missed notification.
+func (s *Store) OrdersChangedSince(ctx context.Context, t time.Time, limit int) ([]models.Order, error) {
+	var os []models.Order
+	err := s.db.WithContext(ctx).Where("updated_at >= ? AND status <> ?", t.UTC(), models.StatusNotPay).
+		Order("updated_at").Limit(limit).Find(&os).Error
+	if err != nil {
+		return nil, fmt.Errorf("orders changed since %v: %w", t, err)
+	}
+	return os, nil
+}
+
+// Shared reports whether several instances may share the database.
+func (s *Store) Shared() bool { return s.pg != nil }
+
+func (s *Store) logListenError(err error) {
+	if s.pg.log != nil {
+		s.pg.log.Warn("listening for other instances' changes", "err", err)
+	}
+}
+
+// SetLogger names where the store reports trouble it recovers from by
+// itself (a lost LISTEN connection).
+func (s *Store) SetLogger(l *slog.Logger) {
+	if s.pg != nil {
+		s.pg.log = l
+	}
 }
