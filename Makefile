@@ -1,5 +1,5 @@
 # The README's commands. `make test` is what CI runs.
-.PHONY: run test test-deps test-tz fuzz lint bench
+.PHONY: run test test-deps test-tz test-pg fuzz lint bench
 
 run:
 	go run .
@@ -15,6 +15,13 @@ test-tz: test-deps
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tzdata >/dev/null; }
 	@test "$$(TZ=Asia/Shanghai date +%z)" = "+0800" || { echo "TZ=Asia/Shanghai does not take effect"; exit 1; }
 	TZ=Asia/Shanghai go test -race -count=1 ./checkout/ ./handlers/ ./store/ .
+
+# The store, the money path, the pages and the end-to-end suite again on
+# PostgreSQL: .ci/with-postgres starts a throwaway cluster of its own
+# (installing Debian's postgresql when missing) and each test gets a fresh
+# database on it (testrig.DatabaseURL).
+test-pg: test-deps
+	.ci/with-postgres go test -race -count=1 ./internal/testrig/ ./store/ ./checkout/ ./handlers/ .
 
 # The browser tests need Chromium; install Debian's when it is missing.
 test-deps:

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
+	"wxcheckout/internal/testrig"
 	"wxcheckout/wxpay"
 )
 
@@ -46,7 +46,7 @@ func TestBuiltinSimulatorNotifiesOnlyTheShop(t *testing.T) {
 // The built-in simulator keeps its orders in the shop's database: after a
 // restart an open order is still NOTPAY at "WeChat", not ORDERNOTEXIST.
 func TestBuiltinSimulatorKeepsOrdersAcrossRestart(t *testing.T) {
-	env := map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "restart.db")}
+	env := map[string]string{"DATABASE_URL": testrig.DatabaseURL(t)}
 	ctx := context.Background()
 	a, stop := launchApp(t, env)
 	if _, err := builtinSimClient(t, a).UnifiedOrder(ctx, simOrder("RESTART-0001", a.cfg.NotifyEndpoint())); err != nil {

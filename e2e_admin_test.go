@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,13 +12,14 @@ import (
 
 	"wxcheckout/checkout"
 	"wxcheckout/config"
+	"wxcheckout/internal/testrig"
 )
 
 // TestGeneratedAdminPasswordIsPrintedOnce starts the app twice on one
 // database without ADMIN_PASSWORD: the first start prints a new password,
 // the second only says the stored one is in use.
 func TestGeneratedAdminPasswordIsPrintedOnce(t *testing.T) {
-	db := "sqlite:" + filepath.Join(t.TempDir(), "admin.db")
+	db := testrig.DatabaseURL(t)
 	start := func() string {
 		vars := map[string]string{"ADDR": "127.0.0.1:0", "DATABASE_URL": db}
 		cfg, err := config.Load(func(k string) string { return vars[k] })

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -46,7 +45,7 @@ func launchApp(t testing.TB, env map[string]string) (*app, func() error) {
 // launchAppLogging is launchApp writing the app's log to logOut.
 func launchAppLogging(t testing.TB, env map[string]string, logOut io.Writer) (*app, func() error) {
 	t.Helper()
-	vars := map[string]string{"ADDR": "127.0.0.1:0", "DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "e2e.db")}
+	vars := map[string]string{"ADDR": "127.0.0.1:0", "DATABASE_URL": testrig.DatabaseURL(t)}
 	for k, v := range env {
 		vars[k] = v
 	}

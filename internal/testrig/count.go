@@ -1,20 +1,16 @@
 package testrig
 
 import (
-	"database/sql"
 	"testing"
 
 	_ "github.com/mattn/go-sqlite3"
 )
 
-// CountRows counts a table's rows straight from the rig's database file,
-// for tests that must see what was stored, not what the store shows.
+// CountRows counts a table's rows straight from the rig's database, for
+// tests that must see what was stored, not what the store shows.
 func (r *Rig) CountRows(tb testing.TB, table string) int64 {
 	tb.Helper()
-	db, err := sql.Open("sqlite3", "file:"+r.DBPath+"?mode=ro")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	db := openDatabase(tb, r.DatabaseURL)
 	defer db.Close()
 	var n int64
 	if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {

@@ -1,5 +1,6 @@
-// Package testrig is the shared test rig: real SQLite in a temp dir, the
-// real simulator under httptest, the real checkout service and the
+// Package testrig is the shared test rig: a real database of the test's own
+// (SQLite in a temp dir, or PostgreSQL when WXCHECKOUT_TEST_POSTGRES is
+// set; see DatabaseURL), the real simulator under httptest, the real checkout service and the
 // production route table with real templates, all on one controllable clock.
 package testrig
 
@@ -12,7 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,16 +51,19 @@ func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.
 
 // Rig is a running shop against a running simulator.
 type Rig struct {
-	Clock  *Clock
-	Store  *store.Store
-	DBPath string
-	Sim    *wxpaysim.Server
-	SimURL string
-	WeChat *wxpay.Client
-	Svc    *checkout.Service
-	App    *httptest.Server
-	Log    *slog.Logger
-	Auth   *auth.Manager
+	Clock *Clock
+	Store *store.Store
+	// DatabaseURL is the DATABASE_URL of Store; DBPath is its file when it
+	// is SQLite, else "".
+	DatabaseURL string
+	DBPath      string
+	Sim         *wxpaysim.Server
+	SimURL      string
+	WeChat      *wxpay.Client
+	Svc         *checkout.Service
+	App         *httptest.Server
+	Log         *slog.Logger
+	Auth        *auth.Manager
 }
 
 // AdminPassword is the rig's ADMIN_PASSWORD.
@@ -93,7 +97,8 @@ var Products = []models.Product{
 	{SKU: "PENNY", Name: "一分钱商品", NameEN: "One fen", Price: 1, Active: true},
 }
 
-// MustOpenStore opens real SQLite in a temp dir, closed at cleanup.
+// MustOpenStore opens a fresh database of the test's own (see DatabaseURL)
+// with the rig's products, closed at cleanup.
 func MustOpenStore(tb testing.TB) *store.Store {
 	tb.Helper()
 	s, _ := openStore(tb)
@@ -102,23 +107,26 @@ func MustOpenStore(tb testing.TB) *store.Store {
 
 func openStore(tb testing.TB) (*store.Store, string) {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "test.db")
-	s, err := store.Open(path)
+	dbURL := DatabaseURL(tb)
+	s, err := store.OpenURL(dbURL)
 	if err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("open %s: %v", redact(dbURL), err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	if err := s.SeedProducts(context.Background(), Products); err != nil {
 		tb.Fatal(err)
 	}
-	return s, path
+	return s, dbURL
 }
 
 // New starts a rig.
 func New(tb testing.TB, opt Options) *Rig {
 	tb.Helper()
 	r := &Rig{Clock: NewClock()}
-	r.Store, r.DBPath = openStore(tb)
+	r.Store, r.DatabaseURL = openStore(tb)
+	if path, ok := strings.CutPrefix(r.DatabaseURL, "sqlite:"); ok {
+		r.DBPath = path
+	}
 	now := r.Clock.Now
 	if opt.RealClock {
 		now = time.Now
