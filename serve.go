@@ -143,7 +143,7 @@ func (a *app) run(ctx context.Context) error {
 	if a.cfg.Simulator {
 		mode = "WeChat Pay simulator (no merchant account needed; pay with the 「模拟扫码」 link on the payment page)"
 	}
-	a.log.Info("wxcheckout is ready", "open", a.cfg.PublicURL+"/", "mode", mode, "database", config.RedactDatabaseURL(a.cfg.DatabaseURL),
+	a.log.Info("wxcheckout is ready", "open", a.cfg.PublicURL+"/", "listen", a.ln.Addr().String(), "mode", mode, "database", config.RedactDatabaseURL(a.cfg.DatabaseURL),
 		"notify_url", a.cfg.NotifyEndpoint())
 	rctx, stopReconciler := context.WithCancel(context.Background())
 	reconciled := make(chan struct{})

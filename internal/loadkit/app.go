@@ -7,7 +7,8 @@ import (
 )
 
 var (
-	appReady = regexp.MustCompile(`wxcheckout is ready.* open=https?://[^/ ]*:(\d+)/`)
+	// The port it listens on, not PUBLIC_URL's: behind a proxy they differ.
+	appReady = regexp.MustCompile(`wxcheckout is ready.* listen=\S*:(\d+) `)
 	simReady = regexp.MustCompile(`wxpaysim listening.* base_url=(http://\S+)`)
 )
 
