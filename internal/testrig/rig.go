@@ -1,7 +1,8 @@
 // Package testrig is the shared test rig: a real database of the test's own
 // (SQLite in a temp dir, or PostgreSQL when WXCHECKOUT_TEST_POSTGRES is
-// set; see DatabaseURL), the real simulator under httptest, the real checkout service and the
-// production route table with real templates, all on one controllable clock.
+// set; see DatabaseURL), the real simulator under httptest, the real
+// checkout service and the production route table with real templates, all
+// on one controllable clock.
 package testrig
 
 import (
