@@ -17,7 +17,7 @@ func (c *crashRig) checkDatabase(sim []loadkit.SimOrder) {
 		t.Fatalf("reopen the database: %v", err)
 	}
 	st.Close()
-	local, err := loadkit.ReadOrders(c.dbPath)
+	local, err := loadkit.ReadOrders("sqlite:" + c.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}

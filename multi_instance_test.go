@@ -110,6 +110,8 @@ func TestSeveralInstancesOnPostgreSQL(t *testing.T) {
 type multiRig struct {
 	t     *testing.T
 	pin   atomic.Int64 // the instance the proxy sends everything to; -1: round robin
+	procs []*loadkit.Proc
+	dead  []atomic.Bool // killed: the proxy, like a load balancer's health check, skips it
 	bin   string
 	db    string
 	sim   string
@@ -118,7 +120,8 @@ type multiRig struct {
 }
 
 func newMultiRig(t *testing.T, ctx context.Context, n int) *multiRig {
-	m := &multiRig{t: t, bin: filepath.Join(t.TempDir(), "wxcheckout"), db: withPassword(t, testrig.DatabaseURL(t))}
+	m := &multiRig{t: t, bin: filepath.Join(t.TempDir(), "wxcheckout"), db: withPassword(t, testrig.DatabaseURL(t)),
+		dead: make([]atomic.Bool, n)}
 	var flags []string
 	if raceBuild() {
 		flags = append(flags, "-race")
@@ -146,6 +149,9 @@ func newMultiRig(t *testing.T, ctx context.Context, n int) *multiRig {
 			return
 		}
 		i := int(next.Add(1) % uint64(len(urls)))
+		for k := 0; k < len(urls) && m.dead[i].Load(); k++ {
+			i = (i + 1) % len(urls)
+		}
 		if p := m.pin.Load(); p >= 0 {
 			i = int(p)
 		}
@@ -174,8 +180,10 @@ func newMultiRig(t *testing.T, ctx context.Context, n int) *multiRig {
 			if t.Failed() {
 				t.Logf("instance %d log:\n%s", i, p.Tail())
 			}
-			if err := p.Stop(15 * time.Second); err != nil {
-				t.Errorf("instance %d stop: %v\n%s", i, err, p.Tail())
+			if !m.dead[i].Load() {
+				if err := p.Stop(15 * time.Second); err != nil {
+					t.Errorf("instance %d stop: %v\n%s", i, err, p.Tail())
+				}
 			}
 			if r := p.Races(); r > 0 {
 				t.Errorf("instance %d: %d data races:\n%s", i, r, p.Tail())
@@ -186,9 +194,27 @@ func newMultiRig(t *testing.T, ctx context.Context, n int) *multiRig {
 		}
 	})
 	mu.Lock()
-	m.urls = urls
+	m.urls, m.procs = urls, procs
 	mu.Unlock()
 	return m
+}
+
+// kill ends instance i with SIGKILL; the proxy stops sending to it.
+func (m *multiRig) kill(i int) {
+	m.dead[i].Store(true)
+	m.procs[i].Kill()
+}
+
+// stopAll stops the living instances gracefully.
+func (m *multiRig) stopAll() {
+	for i, p := range m.procs {
+		if !m.dead[i].Load() {
+			if err := p.Stop(15 * time.Second); err != nil {
+				m.t.Errorf("instance %d stop: %v\n%s", i, err, p.Tail())
+			}
+			m.dead[i].Store(true) // stopped: cleanup leaves it alone
+		}
+	}
 }
 
 func (m *multiRig) simControl(t *testing.T, body string) {

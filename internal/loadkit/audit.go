@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	_ "github.com/mattn/go-sqlite3" // the driver the store links; read here with plain SQL
+	_ "github.com/jackc/pgx/v5/stdlib" // the drivers the store links; read here with plain SQL
+	_ "github.com/mattn/go-sqlite3"
 )
 
 // DBOrder is an order as the shop's database holds it.
@@ -15,10 +16,15 @@ type DBOrder struct {
 	PaidTransitions                   int // status events "→ PAID"
 }
 
-// ReadOrders reads every order of a stopped shop's SQLite database, read
-// only and with plain SQL, the way an auditor would: not through the store.
-func ReadOrders(path string) (map[string]*DBOrder, error) {
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+// ReadOrders reads every order of a shop's database (a DATABASE_URL:
+// sqlite:PATH, read only, or postgres://…) with plain SQL, the way an
+// auditor would: not through the store.
+func ReadOrders(databaseURL string) (map[string]*DBOrder, error) {
+	driver, dsn := "pgx", databaseURL
+	if path, ok := strings.CutPrefix(databaseURL, "sqlite:"); ok {
+		driver, dsn = "sqlite3", "file:"+path+"?mode=ro"
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return nil, err
 	}
