@@ -53,6 +53,9 @@ func (s *Service) FollowChanges(ctx context.Context) {
 		for i := range os {
 			s.learn(&os[i])
 		}
+		if len(os) == followBatch { // more than a batch changed: go on from the last one read
+			next = os[len(os)-1].UpdatedAt.Add(followMargin)
+		}
 		since = next
 	}
 }
