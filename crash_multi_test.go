@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,9 +20,7 @@ import (
 // work. Every order WeChat considers paid must be PAID within 60 s, once;
 // every other order NOTPAY, CLOSED or FAILED with a reason.
 func TestCrashOfOneOfSeveralInstances(t *testing.T) {
-	if os.Getenv("WXCHECKOUT_TEST_POSTGRES") == "" {
-		t.Skip("needs PostgreSQL: run under .ci/with-postgres (make test-pg), which sets WXCHECKOUT_TEST_POSTGRES")
-	}
+	requirePostgres(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Second)
 	defer cancel()
 	m := newMultiRig(t, ctx, 3)

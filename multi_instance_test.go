@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -30,9 +29,7 @@ import (
 // with every notification dropped, the instances' shared reconciler finds
 // each payment, and each order moves to PAID exactly once.
 func TestSeveralInstancesOnPostgreSQL(t *testing.T) {
-	if os.Getenv("WXCHECKOUT_TEST_POSTGRES") == "" {
-		t.Skip("needs PostgreSQL: run under .ci/with-postgres (make test-pg), which sets WXCHECKOUT_TEST_POSTGRES")
-	}
+	requirePostgres(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Second)
 	defer cancel()
 	m := newMultiRig(t, ctx, 3)
@@ -284,4 +281,12 @@ func withPassword(t *testing.T, dbURL string) string {
 	}
 	u.User = url.UserPassword(u.User.Username(), "multi-instance-db-password")
 	return u.String()
+}
+
+// requirePostgres skips a test of several instances on SQLite, which one
+// process owns; `make test-pg` runs it.
+func requirePostgres(t *testing.T) {
+	if !testrig.UsesPostgres() {
+		t.Skip("needs PostgreSQL: run under .ci/with-postgres (make test-pg), which sets " + testrig.PostgresEnv)
+	}
 }
