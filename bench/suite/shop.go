@@ -161,26 +161,47 @@ func (s *shop) lookup(ctx context.Context, orders []placed) ([]order, error) {
 
 // checkPaid makes sure (untimed) that every order shows PAID on the
 // instance that took its checkout, whichever instance heard of the payment.
+// Other instances learn of a payment shortly after it commits (LISTEN/NOTIFY,
+// then a read): an order still NOTPAY there is asked again, for up to 10 s,
+// and the lag is printed.
 func (s *shop) checkPaid(ctx context.Context, orders []order) error {
-	var mu sync.Mutex
-	var notPaid []string
-	r := runJobs(ctx, s.cfg.senders, len(orders), 0, func(ctx context.Context, _, i int) (int, bool) {
-		st, err := loadkit.NewShopper(s.at(orders[i].inst), s.c.Transport, nil).Status(ctx, orders[i].token)
-		if err != nil {
-			return codeOf(err), false
+	start := time.Now()
+	pending := orders
+	for try := 0; ; try++ {
+		var mu sync.Mutex
+		var notPaid []order
+		r := runJobs(ctx, s.cfg.senders, len(pending), 0, func(ctx context.Context, _, i int) (int, bool) {
+			st, err := loadkit.NewShopper(s.at(pending[i].inst), s.c.Transport, nil).Status(ctx, pending[i].token)
+			if err != nil {
+				return codeOf(err), false
+			}
+			if st.Status != "PAID" {
+				mu.Lock()
+				notPaid = append(notPaid, pending[i])
+				mu.Unlock()
+			}
+			return http.StatusOK, true
+		})
+		if len(r.bad) > 0 {
+			return fmt.Errorf("after the notifications: status look-ups failed %v", r.bad)
 		}
-		if st.Status != "PAID" {
-			mu.Lock()
-			notPaid = append(notPaid, orders[i].token+": "+st.Status)
-			mu.Unlock()
+		if try == 0 && len(notPaid) > 0 {
+			fmt.Printf("suite: %d of %d orders not yet PAID on their checkout's instance right after the notification's reply\n",
+				len(notPaid), len(orders))
 		}
-		return http.StatusOK, true
-	})
-	if len(r.bad) > 0 || len(notPaid) > 0 {
-		return fmt.Errorf("after the notifications: status look-ups failed %v; %d orders not PAID, e.g. %v",
-			r.bad, len(notPaid), notPaid[:min(3, len(notPaid))])
+		if len(notPaid) == 0 {
+			if try > 0 {
+				fmt.Printf("suite: … all PAID there %s after the first look\n", loadkit.Ms(time.Since(start)))
+			}
+			return nil
+		}
+		if time.Since(start) > 10*time.Second {
+			return fmt.Errorf("%d orders not PAID on their checkout's instance 10 s after their notification, e.g. %s",
+				len(notPaid), notPaid[0].token)
+		}
+		pending = notPaid
+		time.Sleep(10 * time.Millisecond)
 	}
-	return nil
 }
 
 // notifications are WeChat's paid notifications for orders, signed with
