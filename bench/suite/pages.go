@@ -16,7 +16,7 @@ import (
 type pagesResult struct {
 	latency   result // notification sent → the page sees PAID
 	afterAck  result // notification's reply read → the page sees PAID (≥ 0)
-	rss, peak int64  // the shop's VmRSS with every page open, and its VmHWM
+	rss, peak int64  // the shop's VmRSS with every page open, and its VmHWM (summed over the instances)
 }
 
 // pagesRun opens cfg.pages payment pages as SSE clients (each its own
@@ -29,8 +29,8 @@ func (s *shop) pagesRun(ctx context.Context) (pagesResult, error) {
 	if err != nil {
 		return res, err
 	}
-	_, tokens := placeOrders(ctx, shoppers, s.cfg.pages)
-	orders, err := s.lookup(ctx, tokens)
+	_, round := s.placeOrders(ctx, shoppers, s.cfg.pages)
+	orders, err := s.lookup(ctx, round)
 	if err != nil {
 		return res, err
 	}
@@ -44,7 +44,8 @@ func (s *shop) pagesRun(ctx context.Context) (pagesResult, error) {
 	ended.Add(n)
 	for i, o := range orders {
 		pages[i] = &page{token: o.token, ip: loadkit.ShopperIP(1<<17 + i)}
-		go func() { defer ended.Done(); pages[i].listen(ctx, streams, s.url, open.Done) }()
+		// The page on the instance after the checkout's, the notification on the one after that.
+		go func() { defer ended.Done(); pages[i].listen(ctx, streams, s.at(o.inst+1), open.Done) }()
 	}
 	if !waitGroup(&open, 60*time.Second) {
 		return res, fmt.Errorf("not every page got its first event within 60 s")
@@ -53,15 +54,16 @@ func (s *shop) pagesRun(ctx context.Context) (pagesResult, error) {
 		return res, err
 	}
 	time.Sleep(time.Second) // let the shop settle before reading its memory
-	if res.rss, err = s.app.RSS(); err != nil {
-		return res, err
+	res.rss = s.rss()
+	for _, a := range s.apps {
+		hwm, _ := loadkit.ProcStatusBytes(a.Pid(), "VmHWM")
+		res.peak += hwm
 	}
-	res.peak, _ = loadkit.ProcStatusBytes(s.app.Pid(), "VmHWM")
 	fmt.Printf("suite: %d pages open, shop RSS %s\n", n, mb(res.rss))
 
 	sentAt, replied := make([]time.Time, n), make([]time.Time, n)
 	s.prof.start("pages-pay")
-	sent := runJobs(ctx, s.cfg.senders, n, 0, s.postNotify(notifications(orders, 1<<20), sentAt, replied))
+	sent := runJobs(ctx, s.cfg.senders, n, 0, s.postNotify(orders, notifications(orders, 1<<20), sentAt, replied))
 	s.prof.stop()
 	if len(sent.bad) > 0 {
 		return res, fmt.Errorf("notifications refused: %v", sent.bad)

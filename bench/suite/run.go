@@ -113,7 +113,11 @@ func get(c *http.Client, urlFor func(int) string) job {
 }
 
 // table is the suite's output.
-type table struct{ rows [][]string }
+type table struct {
+	rows     [][]string
+	baseline float64 // run 1's req/s, when it ran
+	notes    []string
+}
 
 func (t *table) add(name string, value float64, unit string, r result, target, note string) {
 	if len(r.bad) > 0 {
@@ -143,4 +147,7 @@ func (t *table) print(w io.Writer) {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	for _, n := range t.notes {
+		fmt.Fprintln(w, "\n"+n)
+	}
 }
