@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"errors"
 	"maps"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -150,4 +151,40 @@ func TestEpayVerifyRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzEpayVerify: any query verifies or fails with a typed error, EpaySign
+// agrees with the dujiaoka-style signer on every parameter set, and a
+// request signed by it verifies.
+func FuzzEpayVerify(f *testing.F) {
+	seed := dujiaokaRequest()
+	seed["sign"] = dujiaokaSign(seed, testKey)
+	seed["sign_type"] = "MD5"
+	q := make(url.Values)
+	for k, v := range seed {
+		q.Set(k, v)
+	}
+	f.Add(q.Encode())
+	f.Add("sign=&sign_type=RSA&money=")
+	f.Add("a=%E6%B5%8B&b=&sign=" + strings.Repeat("F", 32))
+	f.Add("%zz=1&sign_type=md5")
+	f.Fuzz(func(t *testing.T, query string) {
+		v, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		p := flat(v)
+		if err := gateway.EpayVerify(p, testKey); err != nil &&
+			!errors.Is(err, gateway.ErrBadSign) && !errors.Is(err, gateway.ErrSignMissing) {
+			t.Fatalf("EpayVerify(%q) = %v, not a typed error", query, err)
+		}
+		if got, want := gateway.EpaySign(p, testKey), dujiaokaSign(p, testKey); got != want {
+			t.Fatalf("EpaySign(%q) = %s, dujiaoka computes %s", query, got, want)
+		}
+		p["sign"] = dujiaokaSign(p, testKey)
+		p["sign_type"] = "MD5"
+		if err := gateway.EpayVerify(p, testKey); err != nil {
+			t.Fatalf("EpayVerify(signed %q) = %v", query, err)
+		}
+	})
 }
