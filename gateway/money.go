@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"strings"
 
 	"wxcheckout/models"
 )
@@ -14,13 +15,7 @@ const maxYuanDigits = 8
 // 9.9, 0.01, 58.00): exactly ^(0|[1-9][0-9]{0,7})(\.[0-9]{1,2})?$ and more
 // than zero. Digits are added up as integers; a float never touches money.
 func ParseYuan(s string) (models.Money, error) {
-	whole, frac, dot := s, "", false
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			whole, frac, dot = s[:i], s[i+1:], true
-			break
-		}
-	}
+	whole, frac, dot := strings.Cut(s, ".")
 	if !validWhole(whole) || dot && (len(frac) < 1 || len(frac) > 2 || !allDigits(frac)) {
 		return 0, fmt.Errorf("%w: %q is not an amount in yuan", ErrBadMoney, s)
 	}

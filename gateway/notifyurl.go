@@ -48,11 +48,15 @@ func ParseCallbackURL(raw string) (*url.URL, error) {
 // a request the merchant aims from inside our network. Every resolved address
 // must be public: the sender may connect to any of them. The check at
 // creation gives the merchant an early answer; the sender's dialer
-// (NewSafeClient) checks again the address it actually connects to.
+// (NewSafeClient) checks again the address it actually connects to. A nil
+// resolver means net.DefaultResolver.
 func CheckNotifyURL(ctx context.Context, raw string, allowPrivate bool, r Resolver) error {
 	u, err := ParseCallbackURL(raw)
 	if err != nil || allowPrivate {
 		return err
+	}
+	if r == nil {
+		r = net.DefaultResolver
 	}
 	host := u.Hostname()
 	if ip, err := netip.ParseAddr(host); err == nil {
