@@ -29,6 +29,7 @@ type postgresDB struct {
 const (
 	lockMigrate int64 = 0x77786d6967726174 // "wxmigrat"
 	lockSeed    int64 = 0x7778736565640000 // "wxseed"
+	lockApps    int64 = 0x7778617070730000 // "wxapps": pids of merchant apps
 )
 
 func openPostgres(databaseURL string) (*Store, error) {
