@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"wxcheckout/gateway"
 	"wxcheckout/wxpay"
 	"wxcheckout/wxpay/wxpaysim"
 )
@@ -31,6 +32,11 @@ type Config struct {
 	Simulator     bool // no WXPAY_MCH_ID: the built-in simulator plays WeChat
 	// SimulatorPublic lets simulator mode listen beyond loopback.
 	SimulatorPublic bool
+	// GatewayPid and GatewayKey (GATEWAY_PID, GATEWAY_KEY) name a merchant
+	// app that must exist after start-up; 0 and "" when unset. Never log
+	// the key.
+	GatewayPid int64
+	GatewayKey string
 	Limits
 }
 
@@ -73,6 +79,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("ORDER_TTL %q: want a duration between 2m and 2h, such as 15m", getenv("ORDER_TTL"))
 	}
 	if err := c.Limits.load(env); err != nil {
+		return c, err
+	}
+	if err := c.loadGatewayApp(env); err != nil {
 		return c, err
 	}
 	return c, c.loadMerchant()
@@ -165,6 +174,30 @@ func (c *Config) loadMerchant() error {
 	if c.APIBase == "" {
 		c.APIBase = wxpay.DefaultBaseURL
 	}
+	return nil
+}
+
+// loadGatewayApp reads GATEWAY_PID and GATEWAY_KEY: both or neither. An
+// error never repeats the key.
+func (c *Config) loadGatewayApp(env func(string, string) string) error {
+	pid, key := env("GATEWAY_PID", ""), env("GATEWAY_KEY", "")
+	switch {
+	case pid == "" && key == "":
+		return nil
+	case key == "":
+		return fmt.Errorf("GATEWAY_KEY is required when GATEWAY_PID is set: set both, or neither")
+	case pid == "":
+		return fmt.Errorf("GATEWAY_PID is required when GATEWAY_KEY is set: set both, or neither")
+	}
+	n, err := gateway.ParsePid(pid)
+	if err != nil {
+		return fmt.Errorf("GATEWAY_PID %q: want a decimal number from %d up, such as 1000", pid, gateway.MinPid)
+	}
+	if !gateway.ValidAppKey(key) {
+		return fmt.Errorf("GATEWAY_KEY: want exactly %d letters and digits (A-Z, a-z, 0-9), got %d characters",
+			gateway.AppKeyLen, utf8.RuneCountInString(key))
+	}
+	c.GatewayPid, c.GatewayKey = n, key
 	return nil
 }
 

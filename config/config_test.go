@@ -201,3 +201,41 @@ func TestDatabaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestGatewayApp(t *testing.T) {
+	const key = "Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4f"
+	c, err := Load(env(map[string]string{"GATEWAY_PID": "1000", "GATEWAY_KEY": key}))
+	if err != nil || c.GatewayPid != 1000 || c.GatewayKey != key {
+		t.Fatalf("Load = pid %d, key set %v, %v; want 1000 and the key", c.GatewayPid, c.GatewayKey == key, err)
+	}
+	if c, err := Load(env(nil)); err != nil || c.GatewayPid != 0 || c.GatewayKey != "" {
+		t.Errorf("unset: pid %d, %v", c.GatewayPid, err)
+	}
+	// Keys that are wrong but long: an error must not repeat them.
+	badKey := "Zq" + key[2:31] + "-"
+	longKey := key + "Q"
+	tests := []struct {
+		pid, key, want string
+	}{
+		{"1000", "", "GATEWAY_KEY"},
+		{"", key, "GATEWAY_PID"},
+		{"999", key, "GATEWAY_PID"},
+		{"01000", key, "GATEWAY_PID"},
+		{"abc", key, "GATEWAY_PID"},
+		{"-1000", key, "GATEWAY_PID"},
+		{"1000", "short", "GATEWAY_KEY"},
+		{"1000", badKey, "GATEWAY_KEY"},
+		{"1000", longKey, "GATEWAY_KEY"},
+		{"1000", key[:31] + "字", "GATEWAY_KEY"},
+	}
+	for _, tt := range tests {
+		_, err := Load(env(map[string]string{"GATEWAY_PID": tt.pid, "GATEWAY_KEY": tt.key}))
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("GATEWAY_PID=%q and a key of %d bytes: %v, want an error naming %s", tt.pid, len(tt.key), err, tt.want)
+			continue
+		}
+		if tt.key != "" && len(tt.key) > 8 && strings.Contains(err.Error(), tt.key[:8]) {
+			t.Errorf("the error repeats the key: %v", err)
+		}
+	}
+}
