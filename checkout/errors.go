@@ -39,6 +39,9 @@ const (
 	msgCloseTooSoon   = "err_close_too_soon"     // arg: seconds to go
 	msgUnknownAction  = "err_unknown_action"     // an admin action that does not exist
 	msgPaidNotQueried = "err_paid_not_confirmed" // closeorder says paid, orderquery does not
+	msgAppNotFound    = "err_app_not_found"
+	msgAppName        = "err_app_name"    // arg: the longest name allowed
+	msgBadAppKey      = "err_bad_app_key" // GATEWAY_PID or GATEWAY_KEY malformed
 )
 
 // maxForeign is how much text from outside a log line or an error keeps.

@@ -23,6 +23,13 @@ type AdminService interface {
 	EachOrder(ctx context.Context, f models.OrderFilter, fn func(*models.Order) error) error
 	PaidPerDay(ctx context.Context, from, to time.Time) ([]models.DayTotal, error)
 	AdminAction(ctx context.Context, no, action, actor string) (*models.Order, error)
+
+	// Merchant apps of the gateway (SPEC §6).
+	Apps(ctx context.Context) ([]models.MerchantApp, error)
+	App(ctx context.Context, pid int64) (*models.MerchantApp, error)
+	CreateApp(ctx context.Context, name, actor string) (*models.MerchantApp, error)
+	RotateAppKey(ctx context.Context, pid int64, actor string) (*models.MerchantApp, error)
+	SetAppEnabled(ctx context.Context, pid int64, enabled bool, actor string) (*models.MerchantApp, error)
 }
 
 // AdminAuth signs admins in and out; *auth.Manager has it.

@@ -135,6 +135,9 @@ var texts = map[string][2]string{
 	"err_not_closable":        {"订单状态为 %s，无需关闭", "The order is %s; there is nothing to close"},
 	"err_close_too_soon":      {"下单 5 分钟内不能关闭（还需 %d 秒）", "WeChat refuses to close an order within 5 minutes of creation (%d s to go)"},
 	"err_unknown_action":      {"未知操作", "Unknown action"},
+	"err_app_not_found":       {"商户应用不存在", "No such merchant app"},
+	"err_app_name":            {"应用名称须为 1 到 %d 个字符", "The app name must be 1 to %d characters"},
+	"err_bad_app_key":         {"pid 或密钥无效", "Invalid pid or key"},
 	"err_paid_not_confirmed":  {"微信支付称订单已支付，但查询未确认，请稍后同步", "WeChat says the order is paid but orderquery does not confirm it yet; sync again shortly"},
 	"refusal_amount_mismatch": {"金额不符", "Amount mismatch"},
 	"refusal_unknown_order":   {"订单不存在", "Unknown order"},
@@ -193,6 +196,26 @@ var texts = map[string][2]string{
 	"admin_action_done_sync":      {"已同步：订单状态为%s (%s)", "Synced: the order is %[2]s"},
 	"admin_action_done_close":     {"已关闭：订单状态为%s (%s)", "Closed: the order is %[2]s"},
 	"admin_close_was_paid":        {"该订单已在微信支付付款：已记录支付，订单未关闭", "The order was paid at WeChat: the payment is recorded and the order was not closed"},
+
+	// Merchant apps (issue 12).
+	"admin_apps_title":        {"商户应用", "Apps"},
+	"admin_app_title":         {"商户应用", "App"},
+	"admin_app_name":          {"名称", "Name"},
+	"admin_app_state":         {"状态", "State"},
+	"admin_app_created":       {"创建时间", "Created"},
+	"admin_app_enabled":       {"已启用", "Enabled"},
+	"admin_app_disabled":      {"已停用", "Disabled"},
+	"admin_app_key":           {"密钥", "Key"},
+	"admin_app_key_hint":      {"请妥善保管，勿泄露", "keep it secret"},
+	"admin_app_create":        {"创建应用", "Create app"},
+	"admin_app_rotate":        {"更换密钥", "Rotate key"},
+	"admin_app_enable":        {"启用", "Enable"},
+	"admin_app_disable":       {"停用", "Disable"},
+	"admin_no_apps":           {"暂无商户应用", "No apps yet"},
+	"admin_app_created_flash": {"已创建商户应用 %d", "App %d created"},
+	"admin_app_done_rotate":   {"已更换密钥，旧密钥立即失效", "Key rotated; the old key no longer works"},
+	"admin_app_done_enable":   {"已启用", "Enabled"},
+	"admin_app_done_disable":  {"已停用", "Disabled"},
 }
 
 // Message keys for error pages.

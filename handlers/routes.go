@@ -41,6 +41,12 @@ func (h *Handler) Routes() *gin.Engine {
 		admin.GET("/orders/:out_trade_no", h.adminOrder)
 		admin.POST("/orders/:out_trade_no/sync", h.requireAdminCSRF, h.adminSync)
 		admin.POST("/orders/:out_trade_no/close", h.requireAdminCSRF, h.adminClose)
+		admin.GET("/apps", h.adminApps)
+		admin.POST("/apps", h.requireAdminCSRF, h.adminCreateApp)
+		admin.GET("/apps/:pid", h.adminApp)
+		admin.POST("/apps/:pid/rotate", h.requireAdminCSRF, h.adminRotateApp)
+		admin.POST("/apps/:pid/enable", h.requireAdminCSRF, h.adminEnableApp)
+		admin.POST("/apps/:pid/disable", h.requireAdminCSRF, h.adminDisableApp)
 	}
 
 	if h.opt.Simulator != nil {
