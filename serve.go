@@ -80,6 +80,9 @@ func (a *app) wire() (err error) {
 		OrderTTL: a.cfg.OrderTTL, NotifyURL: a.cfg.NotifyEndpoint(), ServerIP: serverIP(a.cfg.Simulator),
 		MaxOpenOrdersPerClient: a.cfg.MaxOpenOrdersPerClient,
 	}})
+	if err := a.ensureGatewayApp(); err != nil {
+		return err
+	}
 	adminAuth, err := a.adminAuth()
 	if err != nil {
 		return err
@@ -106,6 +109,21 @@ func (a *app) wire() (err error) {
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	a.srv.RegisterOnShutdown(h.Close) // end status streams, or Shutdown would wait on them
+	return nil
+}
+
+// ensureGatewayApp makes the merchant app of GATEWAY_PID and GATEWAY_KEY
+// exist (created, or its key replaced), for containers and tests. The key is
+// never logged.
+func (a *app) ensureGatewayApp() error {
+	if a.cfg.GatewayPid == 0 {
+		return nil
+	}
+	app, err := a.svc.EnsureApp(context.Background(), a.cfg.GatewayPid, a.cfg.GatewayKey, "GATEWAY_PID")
+	if err != nil {
+		return fmt.Errorf("GATEWAY_PID %d: %w", a.cfg.GatewayPid, err)
+	}
+	a.log.Info("merchant app from GATEWAY_PID and GATEWAY_KEY is ready", "pid", app.Pid)
 	return nil
 }
 
