@@ -2,6 +2,7 @@ package checkout_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -53,5 +54,39 @@ func TestInstancesFollowEachOthersPayments(t *testing.T) {
 	}
 	if st, _ := b.StatusByToken(ctx, o.Token); st.Status != models.StatusPaid {
 		t.Errorf("B's status view says %s after A's payment, want PAID", st.Status)
+	}
+}
+
+// A change whose NOTIFY never arrived (here: written behind the app's back,
+// as after a lost LISTEN connection) is caught by the periodic check.
+func TestInstancesCatchAMissedNotification(t *testing.T) {
+	if !testrig.UsesPostgres() {
+		t.Skip("several instances share only PostgreSQL: run under .ci/with-postgres (make test-pg)")
+	}
+	r := testrig.New(t, testrig.Options{RealClock: true})
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() { defer close(followed); r.Svc.FollowChanges(ctx) }()
+	t.Cleanup(func() { cancel(); <-followed })
+	if st, _ := r.Svc.StatusByToken(ctx, o.Token); st.Status != models.StatusNotPay {
+		t.Fatalf("status before = %s", st.Status)
+	}
+	db, err := sql.Open("pgx", r.DatabaseURL) // the driver testrig registers
+	must(t, err)
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE orders SET status = 'CLOSED', updated_at = $1 WHERE out_trade_no = $2`, time.Now().UTC(), o.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, _ := r.Svc.StatusByToken(ctx, o.Token)
+		if st.Status == models.StatusClosed {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the status view still says %s 10 s after a change it was not notified of", st.Status)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
