@@ -151,8 +151,12 @@ func (s *Store) ListenOrders(ctx context.Context, changed func(outTradeNo string
 		return
 	}
 	for wait := time.Second; ctx.Err() == nil; wait = min(2*wait, 30*time.Second) {
+		start := time.Now()
 		if err := s.pg.listen(ctx, changed); err != nil && ctx.Err() == nil {
 			s.logListenError(err)
+		}
+		if time.Since(start) > time.Minute {
+			wait = time.Second // it had been working: retry soon
 		}
 		select {
 		case <-ctx.Done():
