@@ -75,7 +75,7 @@ func (s *Service) SetAppEnabled(ctx context.Context, pid int64, enabled bool, ac
 // EnsureApp makes an enabled app with exactly this pid and key exist
 // (GATEWAY_PID and GATEWAY_KEY): created with name, or given the key.
 func (s *Service) EnsureApp(ctx context.Context, pid int64, key, name string) (*models.MerchantApp, error) {
-	if pid < gateway.MinPid || !gateway.ValidAppKey(key) {
+	if pid < models.FirstAppPid || !gateway.ValidAppKey(key) {
 		return nil, newError(KindInvalid, msgBadAppKey, fmt.Errorf("ensure app %d: invalid pid or key", pid))
 	}
 	name, err := appName(name)

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"wxcheckout/gateway"
+	"wxcheckout/models"
 	"wxcheckout/wxpay"
 	"wxcheckout/wxpay/wxpaysim"
 )
@@ -191,7 +192,7 @@ func (c *Config) loadGatewayApp(env func(string, string) string) error {
 	}
 	n, err := gateway.ParsePid(pid)
 	if err != nil {
-		return fmt.Errorf("GATEWAY_PID %q: want a decimal number from %d up, such as 1000", pid, gateway.MinPid)
+		return fmt.Errorf("GATEWAY_PID %q: want a decimal number from %d up, such as 1000", pid, models.FirstAppPid)
 	}
 	if !gateway.ValidAppKey(key) {
 		return fmt.Errorf("GATEWAY_KEY: want exactly %d letters and digits (A-Z, a-z, 0-9), got %d characters",

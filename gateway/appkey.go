@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+
+	"wxcheckout/models"
 )
 
 // AppKeyLen is the length of a merchant app's key: letters and digits, as
 // the epay plugins expect.
 const AppKeyLen = 32
-
-// MinPid is the first merchant app's pid.
-const MinPid int64 = 1000
 
 const keyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -52,11 +51,11 @@ func ValidAppKey(s string) bool {
 	return true
 }
 
-// ErrBadPid is a pid that is not a decimal number from MinPid up.
+// ErrBadPid is a pid that is not a decimal number from models.FirstAppPid up.
 var ErrBadPid = errors.New("gateway: invalid pid")
 
 // ParsePid reads a pid as merchants send it: decimal digits, no sign, no
-// leading zero, at least MinPid.
+// leading zero, at least models.FirstAppPid.
 func ParsePid(s string) (int64, error) {
 	if s == "" || len(s) > 18 || s[0] == '0' {
 		return 0, ErrBadPid
@@ -67,7 +66,7 @@ func ParsePid(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < MinPid {
+	if err != nil || n < models.FirstAppPid {
 		return 0, ErrBadPid
 	}
 	return n, nil
