@@ -43,6 +43,7 @@ type app struct {
 	sim   *wxpaysim.Server // the built-in simulator; nil otherwise
 	svc   *checkout.Service
 	srv   *http.Server
+	kick  chan struct{} // wakes the delivery worker
 }
 
 // newApp listens first, so that ADDR=:0 works and the notify URL carries the
@@ -76,9 +77,17 @@ func (a *app) wire() (err error) {
 	if err != nil {
 		return err
 	}
+	a.kick = make(chan struct{}, 1)
 	a.svc = checkout.New(checkout.Deps{Store: a.store, WeChat: wx, Logger: a.log, Settings: checkout.Settings{
 		OrderTTL: a.cfg.OrderTTL, NotifyURL: a.cfg.NotifyEndpoint(), ServerIP: serverIP(a.cfg.Simulator),
 		MaxOpenOrdersPerClient: a.cfg.MaxOpenOrdersPerClient,
+		PublicURL:              a.cfg.PublicURL, AllowPrivateNotify: a.cfg.GatewayAllowPrivateNotify,
+		Delivered: func() {
+			select {
+			case a.kick <- struct{}{}:
+			default:
+			}
+		},
 	}})
 	if err := a.ensureGatewayApp(); err != nil {
 		return err
@@ -89,6 +98,7 @@ func (a *app) wire() (err error) {
 	}
 	l := a.cfg.Limits
 	opts := handlers.Options{ScanURL: scanURL, SecureCookies: a.cfg.SecureCookies(), Admin: a.svc, Auth: adminAuth,
+		Gateway: a.svc, GatewayRatePerApp: l.GatewayRatePerApp,
 		MaxCheckoutsPerClient: l.MaxCheckoutsPerClient, MaxStreamsPerClient: l.MaxStreamsPerClient,
 		CheckoutRatePerClient: l.CheckoutRatePerClient, MaxStreams: l.MaxStreams,
 		TrustedProxies: l.TrustedProxies, ClientIPHeader: l.ClientIPHeader}
@@ -166,6 +176,8 @@ func (a *app) run(ctx context.Context) error {
 	rctx, stopReconciler := context.WithCancel(context.Background())
 	reconciled := make(chan struct{})
 	go func() { defer close(reconciled); a.svc.RunReconciler(rctx, checkout.ReconcilerOptions{}) }()
+	delivered := make(chan struct{})
+	go func() { defer close(delivered); a.svc.RunDeliveries(rctx, checkout.DeliveryOptions{Kick: a.kick}) }()
 	followed := make(chan struct{})
 	go func() { defer close(followed); a.svc.FollowChanges(rctx) }() // other instances' changes, on PostgreSQL
 	errc := make(chan error, 1)
@@ -183,6 +195,7 @@ func (a *app) run(ctx context.Context) error {
 	// the database, so the next start resumes it.
 	stopReconciler()
 	<-reconciled
+	<-delivered
 	<-followed
 	a.close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {

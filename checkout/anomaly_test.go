@@ -18,7 +18,7 @@ func unknownOrder(t *testing.T, r *testrig.Rig) *models.Order {
 	p, err := r.Store.ProductBySKU(context.Background(), "COFFEE")
 	must(t, err)
 	now := r.Clock.Now().Truncate(time.Second)
-	o := &models.Order{OutTradeNo: "20261122100000000000GONE0001", Token: "gone-token-00000000000", ProductID: p.ID, SKU: p.SKU,
+	o := &models.Order{OutTradeNo: "20261122100000000000GONE0001", Token: "gone-token-00000000000", ProductID: &p.ID, SKU: p.SKU,
 		Body: p.Name, Quantity: 1, UnitPrice: p.Price, TotalFee: p.Price, Status: models.StatusNotPay, Prepay: models.PrepayDone,
 		CodeURL: "weixin://wxpay/bizpayurl?pr=gone", TimeStart: now, ExpiresAt: now.Add(15 * time.Minute),
 		NextQueryAt: now.Add(10 * time.Second), CreatedAt: now}

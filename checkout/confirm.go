@@ -40,7 +40,8 @@ func (s *Service) ConfirmPayment(ctx context.Context, p Payment) (o *models.Orde
 		case !ch.Changed():
 			return ch.Record(s.noticeEvents(p.Notice, nil, "verified; duplicate of a recorded payment")...)
 		}
-		return ch.Record(s.noticeEvents(p.Notice, nil, "verified; payment applied")...)
+		return ch.Record(s.noticeEvents(p.Notice, nil, "verified; payment applied")...).
+			Notify(s.notices(ch.After, models.TypeOrderPaid)...)
 	})
 	switch {
 	case err != nil && isNotFound(err):
@@ -69,6 +70,9 @@ func (s *Service) update(ctx context.Context, no string, decide func(models.Orde
 	}
 	if applied {
 		s.changed(o)
+		if o.NotifyURL != "" && s.set.Delivered != nil {
+			s.set.Delivered()
+		}
 	}
 	return o, applied, err
 }

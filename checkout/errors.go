@@ -13,13 +13,14 @@ import (
 type Kind int
 
 const (
-	KindInternal Kind = iota // our fault: the database, a bug
-	KindInvalid              // the input is wrong
-	KindNotFound             // no such product or order
-	KindConflict             // not possible in the order's current state
-	KindUpstream             // WeChat Pay said no or could not be reached
-	KindRefused              // a notification or message we will not accept
-	KindLimited              // the client is over a limit; nothing was created
+	KindInternal     Kind = iota // our fault: the database, a bug
+	KindInvalid                  // the input is wrong
+	KindNotFound                 // no such product or order
+	KindConflict                 // not possible in the order's current state
+	KindUpstream                 // WeChat Pay said no or could not be reached
+	KindRefused                  // a notification or message we will not accept
+	KindLimited                  // the client is over a limit; nothing was created
+	KindUnauthorized             // a merchant's credentials or signature are wrong
 )
 
 // Message keys of the errors this package returns. The handlers translate
@@ -42,6 +43,26 @@ const (
 	msgAppNotFound    = "err_app_not_found"
 	msgAppName        = "err_app_name"    // arg: the longest name allowed
 	msgBadAppKey      = "err_bad_app_key" // GATEWAY_PID or GATEWAY_KEY malformed
+
+	// The gateway's refusals of a merchant's request (SPEC §6).
+	msgGwMissing      = "err_gw_missing"       // arg: the field
+	msgGwPid          = "err_gw_pid"           // unknown or malformed pid
+	msgGwDisabled     = "err_gw_disabled"      // the app is disabled
+	msgGwSign         = "err_gw_sign"          // bad or missing sign
+	msgGwKey          = "err_gw_key"           // wrong key (api.php, Basic auth)
+	msgGwMoney        = "err_gw_money"         // money or amount
+	msgGwOutTradeNo   = "err_gw_out_trade_no"  // arg: the longest
+	msgGwName         = "err_gw_name"          // arg: the longest
+	msgGwParam        = "err_gw_param"         // arg: the longest
+	msgGwNotifyURL    = "err_gw_notify_url"    // arg: why
+	msgGwReturnURL    = "err_gw_return_url"    // arg: why
+	msgGwDuplicate    = "err_gw_duplicate"     // the same out_trade_no with another amount
+	msgGwExpire       = "err_gw_expire"        // args: the shortest and longest, in seconds
+	msgGwType         = "err_gw_type"          // a payment method other than WeChat Pay
+	msgGwNotGateway   = "err_gw_not_gateway"   // an order of the shop's own
+	msgGwNotFound     = "err_gw_order_missing" // no such order of this app
+	msgGwFailed       = "err_gw_failed"        // arg: why WeChat refused the order
+	msgDeliveryNotFnd = "err_delivery_not_found"
 )
 
 // maxForeign is how much text from outside a log line or an error keeps.

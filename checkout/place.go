@@ -77,7 +77,7 @@ func (s *Service) newOrder(p *models.Product, r PlaceRequest) (*models.Order, er
 		return nil, err
 	}
 	return &models.Order{
-		OutTradeNo: no, Token: token, ProductID: p.ID, SKU: p.SKU, Body: p.Name,
+		OutTradeNo: no, Token: token, ProductID: &p.ID, SKU: p.SKU, Body: p.Name,
 		Quantity: r.Quantity, UnitPrice: p.Price, TotalFee: p.Price * models.Money(r.Quantity),
 		Status: models.StatusNotPay, Prepay: models.PrepayPending, ClientIP: r.ClientIP, ClientKey: r.ClientKey,
 		TimeStart: now, ExpiresAt: now.Add(s.set.OrderTTL), NextQueryAt: now.Add(firstQueryAfter), CreatedAt: now,

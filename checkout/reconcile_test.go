@@ -174,7 +174,7 @@ func TestCrashBeforeUnifiedOrderReplyIsRecovered(t *testing.T) {
 	p, err := r.Store.ProductBySKU(context.Background(), "COFFEE")
 	must(t, err)
 	now := r.Clock.Now().Truncate(time.Second)
-	o := &models.Order{OutTradeNo: "20261122100000000000CRASH001", Token: "crash-token-0000000000", ProductID: p.ID, SKU: p.SKU,
+	o := &models.Order{OutTradeNo: "20261122100000000000CRASH001", Token: "crash-token-0000000000", ProductID: &p.ID, SKU: p.SKU,
 		Body: p.Name, Quantity: 1, UnitPrice: p.Price, TotalFee: p.Price, Status: models.StatusNotPay, Prepay: models.PrepayPending,
 		TimeStart: now, ExpiresAt: now.Add(15 * time.Minute), NextQueryAt: now.Add(10 * time.Second), CreatedAt: now}
 	must(t, r.Store.CreateOrder(context.Background(), o, nil))

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"wxcheckout/gateway"
 	"wxcheckout/models"
 	"wxcheckout/store"
 	"wxcheckout/wxpay"
@@ -33,6 +34,16 @@ type Settings struct {
 	// MaxOpenOrdersPerClient caps one client's unpaid, unexpired orders;
 	// 0 means no cap.
 	MaxOpenOrdersPerClient int
+
+	// The merchant gateway (SPEC §6).
+	PublicURL string // the site's base URL: payment page links handed to merchants
+	// AllowPrivateNotify lets notify_url point to loopback, link-local and
+	// private addresses (GATEWAY_ALLOW_PRIVATE_NOTIFY=1).
+	AllowPrivateNotify bool
+	Resolver           gateway.Resolver // nil: the system's
+	// Delivered, when set, is called after a change that owes merchant
+	// notifications commits, so the delivery worker starts at once.
+	Delivered func()
 }
 
 // Deps are the service's collaborators; Now and Rand default to the real ones.

@@ -128,7 +128,13 @@ func (s *Service) markClosed(ctx context.Context, no string, c models.Closing) (
 	if c.At.IsZero() {
 		c.At = s.now()
 	}
-	o, applied, err := s.update(ctx, no, func(cur models.Order) models.Change { return cur.Close(c) })
+	o, applied, err := s.update(ctx, no, func(cur models.Order) models.Change {
+		ch := cur.Close(c)
+		if !ch.Changed() {
+			return ch
+		}
+		return ch.Notify(s.notices(ch.After, models.TypeOrderClosed)...)
+	})
 	if err != nil {
 		return nil, false, newError(KindInternal, msgInternal, err)
 	}

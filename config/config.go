@@ -38,6 +38,10 @@ type Config struct {
 	// the key.
 	GatewayPid int64
 	GatewayKey string
+	// GatewayAllowPrivateNotify (GATEWAY_ALLOW_PRIVATE_NOTIFY=1) lets a
+	// merchant's notify_url point to loopback, link-local and private
+	// addresses: for tests and LAN set-ups.
+	GatewayAllowPrivateNotify bool
 	Limits
 }
 
@@ -83,6 +87,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := c.loadGatewayApp(env); err != nil {
+		return c, err
+	}
+	if err := c.loadGatewayPrivate(env); err != nil {
 		return c, err
 	}
 	return c, c.loadMerchant()
@@ -199,6 +206,18 @@ func (c *Config) loadGatewayApp(env func(string, string) string) error {
 			gateway.AppKeyLen, utf8.RuneCountInString(key))
 	}
 	c.GatewayPid, c.GatewayKey = n, key
+	return nil
+}
+
+// loadGatewayPrivate reads GATEWAY_ALLOW_PRIVATE_NOTIFY.
+func (c *Config) loadGatewayPrivate(env func(string, string) string) error {
+	switch v := env("GATEWAY_ALLOW_PRIVATE_NOTIFY", "0"); v {
+	case "1":
+		c.GatewayAllowPrivateNotify = true
+	case "0":
+	default:
+		return fmt.Errorf("GATEWAY_ALLOW_PRIVATE_NOTIFY %q: want 1 (merchants may be notified on loopback and private addresses) or 0", v)
+	}
 	return nil
 }
 

@@ -22,7 +22,7 @@ func TestDefaultsRunTheSimulator(t *testing.T) {
 		AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID, APIKey: wxpaysim.DemoAPIKey,
 		SignType: wxpay.SignHMACSHA256, OrderTTL: 15 * time.Minute, Simulator: true,
 		Limits: Limits{MaxCheckoutsPerClient: 4, MaxStreamsPerClient: 32, CheckoutRatePerClient: 20,
-			MaxOpenOrdersPerClient: 10, MaxStreams: 10000, ClientIPHeader: "X-Forwarded-For"}}
+			MaxOpenOrdersPerClient: 10, MaxStreams: 10000, GatewayRatePerApp: 600, ClientIPHeader: "X-Forwarded-For"}}
 	if got := strings.Join(c.TrustedProxies, ","); got != "127.0.0.1,::1" {
 		t.Errorf("TrustedProxies = %q, want loopback only", got)
 	}
@@ -236,6 +236,18 @@ func TestGatewayApp(t *testing.T) {
 		}
 		if tt.key != "" && len(tt.key) > 8 && strings.Contains(err.Error(), tt.key[:8]) {
 			t.Errorf("the error repeats the key: %v", err)
+		}
+	}
+}
+
+func TestGatewaySettings(t *testing.T) {
+	c, err := Load(env(map[string]string{"GATEWAY_ALLOW_PRIVATE_NOTIFY": "1", "GATEWAY_RATE_PER_APP": "60"}))
+	if err != nil || !c.GatewayAllowPrivateNotify || c.Limits.GatewayRatePerApp != 60 {
+		t.Fatalf("Load = %+v, %v", c, err)
+	}
+	for _, bad := range []map[string]string{{"GATEWAY_ALLOW_PRIVATE_NOTIFY": "yes"}, {"GATEWAY_RATE_PER_APP": "0"}, {"GATEWAY_RATE_PER_APP": "x"}} {
+		if _, err := Load(env(bad)); err == nil {
+			t.Errorf("Load(%v) accepted", bad)
 		}
 	}
 }

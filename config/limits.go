@@ -29,6 +29,9 @@ type Limits struct {
 	// ClientIPHeader is the one header believed from a trusted proxy:
 	// X-Forwarded-For or X-Real-IP.
 	ClientIPHeader string
+	// GatewayRatePerApp is how many gateway orders (epay and JSON API) one
+	// merchant app may create per minute (GATEWAY_RATE_PER_APP).
+	GatewayRatePerApp int
 }
 
 func (l *Limits) load(env func(string, string) string) error {
@@ -42,6 +45,7 @@ func (l *Limits) load(env func(string, string) string) error {
 		{&l.CheckoutRatePerClient, "CHECKOUT_RATE_PER_CLIENT", 20},
 		{&l.MaxOpenOrdersPerClient, "MAX_OPEN_ORDERS_PER_CLIENT", 10},
 		{&l.MaxStreams, "MAX_STREAMS", 10000},
+		{&l.GatewayRatePerApp, "GATEWAY_RATE_PER_APP", 600},
 	}
 	var err error
 	for _, v := range ints {

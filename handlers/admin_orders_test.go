@@ -172,7 +172,7 @@ func TestAdminCSVGuardsAgainstFormulas(t *testing.T) {
 	}
 	now := r.Clock.Now()
 	for i, cell := range []string{`=HYPERLINK("http://evil.example","x")`, "+1+1", "-2+3", "@SUM(A1)", "\t=1"} {
-		o := models.Order{OutTradeNo: "EVIL000" + strconv.Itoa(i), Token: "eviltoken" + strconv.Itoa(i), ProductID: prod.ID, SKU: "COFFEE",
+		o := models.Order{OutTradeNo: "EVIL000" + strconv.Itoa(i), Token: "eviltoken" + strconv.Itoa(i), ProductID: &prod.ID, SKU: "COFFEE",
 			Body: cell, Quantity: 1, UnitPrice: 5800, TotalFee: 5800, Status: models.StatusNotPay, Prepay: models.PrepayDone,
 			ExpiresAt: now, CreatedAt: now.Add(time.Duration(-i) * time.Second), Flags: cell}
 		if err := r.Store.CreateOrder(context.Background(), &o, nil); err != nil {

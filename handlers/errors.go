@@ -10,13 +10,14 @@ import (
 
 // statusOf is the one table from error kinds to HTTP statuses.
 var statusOf = map[checkout.Kind]int{
-	checkout.KindInternal: http.StatusInternalServerError,
-	checkout.KindInvalid:  http.StatusBadRequest,
-	checkout.KindNotFound: http.StatusNotFound,
-	checkout.KindConflict: http.StatusConflict,
-	checkout.KindUpstream: http.StatusBadGateway,
-	checkout.KindRefused:  http.StatusBadRequest,
-	checkout.KindLimited:  http.StatusTooManyRequests,
+	checkout.KindInternal:     http.StatusInternalServerError,
+	checkout.KindInvalid:      http.StatusBadRequest,
+	checkout.KindNotFound:     http.StatusNotFound,
+	checkout.KindConflict:     http.StatusConflict,
+	checkout.KindUpstream:     http.StatusBadGateway,
+	checkout.KindRefused:      http.StatusBadRequest,
+	checkout.KindLimited:      http.StatusTooManyRequests,
+	checkout.KindUnauthorized: http.StatusUnauthorized,
 }
 
 func httpStatus(err error) int { return statusOf[checkout.KindOf(err)] }

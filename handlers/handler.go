@@ -57,6 +57,12 @@ type Options struct {
 	// /admin routes are not mounted at all.
 	Admin AdminService
 	Auth  AdminAuth
+	// Gateway serves the merchant gateway (SPEC §6: /submit.php, /mapi.php,
+	// /api.php, /api/v1); nil leaves those routes out.
+	Gateway Gateway
+	// GatewayRatePerApp is how many gateway orders one merchant app may
+	// create per minute; zero means the default (600).
+	GatewayRatePerApp int
 }
 
 // Handler serves every route.
@@ -73,8 +79,10 @@ type Handler struct {
 	// counts notifications refused, per client key.
 	checkoutRate   *clientRates
 	notifyRefusals *clientRates
-	done           chan struct{} // closed by Close: open streams end
-	closeOnce      sync.Once
+	// gatewayRate counts gateway orders created, per merchant app.
+	gatewayRate *clientRates
+	done        chan struct{} // closed by Close: open streams end
+	closeOnce   sync.Once
 }
 
 // New builds the handler; templates that do not parse are an error here,
@@ -96,6 +104,7 @@ func New(svc Checkout, opt Options, log *slog.Logger) (*Handler, error) {
 		checkouts:      newClientLimiter(opt.MaxCheckoutsPerClient, 0),
 		checkoutRate:   newClientRates(opt.CheckoutRatePerClient, checkoutBurst, opt.Now),
 		notifyRefusals: newClientRates(notifyRefusalsPerMin, notifyRefusalsPerMin, opt.Now),
+		gatewayRate:    newClientRates(opt.GatewayRatePerApp, gatewayBurst(opt.GatewayRatePerApp), opt.Now),
 		done:           make(chan struct{})}, nil
 }
 
@@ -109,6 +118,7 @@ func withDefaults(o Options) Options {
 	def(&o.MaxStreams, defaultStreams)
 	def(&o.MaxCheckoutsPerClient, defaultCheckoutsPerClient)
 	def(&o.CheckoutRatePerClient, defaultCheckoutRate)
+	def(&o.GatewayRatePerApp, defaultGatewayRate)
 	if o.MaxStreamDuration == 0 {
 		o.MaxStreamDuration = defaultStreamDuration
 	}

@@ -216,6 +216,28 @@ var texts = map[string][2]string{
 	"admin_app_done_rotate":   {"已更换密钥，旧密钥立即失效", "Key rotated; the old key no longer works"},
 	"admin_app_done_enable":   {"已启用", "Enabled"},
 	"admin_app_done_disable":  {"已停用", "Disabled"},
+
+	// The merchant gateway's refusals (checkout/errors.go, SPEC §6). epay
+	// replies carry the Chinese text, as the plugins show it to the shop.
+	"err_gw_missing":         {"缺少参数 %s", "Missing parameter %s"},
+	"err_gw_pid":             {"商户不存在", "Unknown pid"},
+	"err_gw_disabled":        {"商户已停用", "The merchant app is disabled"},
+	"err_gw_sign":            {"签名校验失败", "Invalid sign"},
+	"err_gw_key":             {"商户密钥错误", "Wrong pid or key"},
+	"err_gw_money":           {"金额格式错误", "Invalid money"},
+	"err_gw_out_trade_no":    {"商户订单号须为 1 到 %d 个可打印 ASCII 字符，不含空格和反斜杠", "out_trade_no must be 1 to %d printable ASCII characters without spaces or backslashes"},
+	"err_gw_name":            {"商品名称须为 1 到 %d 个字符，首尾不能有空格，不能含控制字符或反斜杠", "name must be 1 to %d characters, without leading or trailing spaces, control characters or backslashes"},
+	"err_gw_param":           {"param 最长 %d 字节，首尾不能有空格，不能含控制字符或反斜杠", "param must be at most %d bytes, without leading or trailing spaces, control characters or backslashes"},
+	"err_gw_notify_url":      {"notify_url 无效（%s）：须为 http(s) 公网地址", "Invalid notify_url (%s): it must be a public http(s) URL"},
+	"err_gw_return_url":      {"return_url 无效（%s）：须为 http(s) 地址", "Invalid return_url (%s): it must be an http(s) URL"},
+	"err_gw_duplicate":       {"订单号重复", "Duplicate out_trade_no with another amount"},
+	"err_gw_expire":          {"有效期须在 %d 到 %d 秒之间", "expire_seconds must be %d to %d"},
+	"err_gw_type":            {"不支持的支付方式", "Unsupported payment method"},
+	"err_gw_not_gateway":     {"该订单不是网关订单", "Not a gateway order"},
+	"err_gw_order_missing":   {"订单不存在", "Order not found"},
+	"err_gw_failed":          {"下单失败：%s", "The order failed: %s"},
+	"err_delivery_not_found": {"通知记录不存在", "No such notification"},
+	"msg_gateway_rate":       {"下单过于频繁，请稍后再试", "Too many orders for this merchant app; try again shortly"},
 }
 
 // Message keys for error pages.

@@ -71,11 +71,13 @@ const (
 
 // Order is one checkout and, at most once, one payment.
 type Order struct {
-	ID         uint        `gorm:"primaryKey"`
-	OutTradeNo string      `gorm:"size:32;uniqueIndex;not null"`
-	Token      string      `gorm:"size:64;uniqueIndex;not null"`
-	ProductID  uint        `gorm:"not null;index"`
-	Product    Product     `gorm:"constraint:OnDelete:RESTRICT"`
+	ID         uint   `gorm:"primaryKey"`
+	OutTradeNo string `gorm:"size:32;uniqueIndex;not null"`
+	Token      string `gorm:"size:64;uniqueIndex;not null"`
+	// ProductID is the shop's product; nil for a gateway order, whose
+	// merchant app sells what it names.
+	ProductID  *uint       `gorm:"index"`
+	Product    *Product    `gorm:"constraint:OnDelete:RESTRICT"`
 	SKU        string      `gorm:"size:32;not null"`
 	Body       string      `gorm:"size:127;not null"`
 	Quantity   int         `gorm:"not null"`
@@ -109,6 +111,45 @@ type Order struct {
 	Flags         string
 	CreatedAt     time.Time `gorm:"index"`
 	UpdatedAt     time.Time `gorm:"index"` // the instances' periodic check of changes reads it
+
+	Merchant // empty for the shop's own orders
+}
+
+// NotifyStyle is how a gateway order tells its merchant of a payment.
+type NotifyStyle string
+
+const (
+	NotifyNone    NotifyStyle = ""        // the shop's own order
+	NotifyEpay    NotifyStyle = "epay"    // created by submit.php or mapi.php: a signed GET
+	NotifyWebhook NotifyStyle = "webhook" // created by /api/v1: a signed JSON POST
+)
+
+// Merchant is what a gateway order (SPEC §6) keeps of the merchant app that
+// created it. The pair (AppPid, MerchantTradeNo) is unique; the shop's own
+// orders have pid 0 and no merchant order number.
+type Merchant struct {
+	AppPid int64 `gorm:"not null;default:0;uniqueIndex:idx_orders_merchant,priority:1"`
+	// MerchantTradeNo is the merchant's out_trade_no; nil for the shop's own
+	// orders, so that they never collide in the unique index.
+	MerchantTradeNo *string `gorm:"size:64;uniqueIndex:idx_orders_merchant,priority:2"`
+	// ItemName is the merchant's name of what is sold, as sent (Body is
+	// what WeChat gets, cut to its limit).
+	ItemName    string      `gorm:"size:255"`
+	NotifyURL   string      `gorm:"size:512"`
+	ReturnURL   string      `gorm:"size:512"`
+	Param       string      `gorm:"size:512"`
+	NotifyStyle NotifyStyle `gorm:"size:8;not null;default:''"`
+}
+
+// Gateway reports whether a merchant app created the order.
+func (o *Order) Gateway() bool { return o.AppPid != 0 }
+
+// MerchantOutTradeNo is the merchant's order number, or "".
+func (o *Order) MerchantOutTradeNo() string {
+	if o.MerchantTradeNo == nil {
+		return ""
+	}
+	return *o.MerchantTradeNo
 }
 
 // Expired reports whether the QR can no longer be paid: the order's TTL has
@@ -143,6 +184,8 @@ const (
 	EventStatus       = "status"
 	EventAdmin        = "admin"
 	EventRenew        = "renew"
+	// EventDelivery is one attempt to tell a gateway order's merchant.
+	EventDelivery = "merchant_notify"
 )
 
 // OrderEvent is one entry in an order's timeline: a call to WeChat with its

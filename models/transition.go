@@ -8,7 +8,9 @@ import (
 
 // Change is what a transition does to an order: the order as it is after,
 // the columns that change (none: the order stays as it is), and the
-// timeline entries to record with it in the same transaction.
+// timeline entries to record with it in the same transaction. Deliveries
+// are merchant notifications the change owes (a gateway order turning
+// PAID): they are written only when the change applies, in its transaction.
 //
 // Transitions are pure: they decide from the order as it is inside the
 // write transaction, and the store writes the change with an UPDATE guarded
@@ -17,6 +19,8 @@ type Change struct {
 	After   Order
 	Columns []string
 	Events  []*OrderEvent
+	// Deliveries are written only if the change applies.
+	Deliveries []*Delivery
 }
 
 // Changed reports whether there is anything to write to the order.
@@ -25,6 +29,12 @@ func (c Change) Changed() bool { return len(c.Columns) > 0 }
 // Record adds timeline entries to the change.
 func (c Change) Record(evs ...*OrderEvent) Change {
 	c.Events = append(c.Events, evs...)
+	return c
+}
+
+// Notify adds merchant notifications owed if the change applies.
+func (c Change) Notify(ds ...*Delivery) Change {
+	c.Deliveries = append(c.Deliveries, ds...)
 	return c
 }
 

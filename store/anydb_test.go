@@ -29,7 +29,7 @@ func newOpenOrder(t *testing.T, st *store.Store, no, clientKey string) *models.O
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := &models.Order{OutTradeNo: no, Token: "tok-" + no, ProductID: p.ID, SKU: p.SKU, Body: p.Name,
+	o := &models.Order{OutTradeNo: no, Token: "tok-" + no, ProductID: &p.ID, SKU: p.SKU, Body: p.Name,
 		Quantity: 2, UnitPrice: p.Price, TotalFee: 2 * p.Price, Status: models.StatusNotPay, Prepay: models.PrepayDone,
 		ClientIP: clientKey, ClientKey: clientKey, TimeStart: anyDBNow, ExpiresAt: anyDBNow.Add(15 * time.Minute),
 		NextQueryAt: anyDBNow.Add(time.Minute)}

@@ -59,7 +59,7 @@ func TestReopenKeepsOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := s.ProductBySKU(ctx, "A")
-	o := &models.Order{OutTradeNo: "20261122000000000000REOPEN01", Token: "tok", ProductID: p.ID, SKU: "A", Body: "甲",
+	o := &models.Order{OutTradeNo: "20261122000000000000REOPEN01", Token: "tok", ProductID: &p.ID, SKU: "A", Body: "甲",
 		Quantity: 1, UnitPrice: 100, TotalFee: 100, Status: models.StatusPaid, Prepay: models.PrepayDone, TransactionID: "4200"}
 	if err := s.CreateOrder(ctx, o, &models.OrderEvent{Kind: models.EventCreated, Summary: "x"}); err != nil {
 		t.Fatal(err)

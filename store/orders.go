@@ -138,6 +138,9 @@ func (s *Store) applyChange(tx *gorm.DB, no string, decide func(cur models.Order
 			if err := s.pg.notifyChanged(tx, no); err != nil {
 				return nil, false, err
 			}
+			if err := addDeliveries(tx, o, ch.Deliveries); err != nil {
+				return nil, false, err
+			}
 		}
 	}
 	return o, applied, addEvents(tx, o, ch.Events)

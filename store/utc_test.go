@@ -25,7 +25,7 @@ func TestTimesInAnyZoneAreStoredAndComparedAsInstants(t *testing.T) {
 	must(t, s.SeedProducts(ctx, []models.Product{{SKU: "A", Name: "甲", Price: 100, Active: true}}))
 	p, _ := s.ProductBySKU(ctx, "A")
 	created := time.Date(2026, 11, 22, 18, 0, 0, 0, shanghai) // 10:00 UTC
-	o := &models.Order{OutTradeNo: "202611221800000001", Token: "tz-token", ProductID: p.ID, SKU: "A", Body: "甲", Quantity: 1,
+	o := &models.Order{OutTradeNo: "202611221800000001", Token: "tz-token", ProductID: &p.ID, SKU: "A", Body: "甲", Quantity: 1,
 		UnitPrice: 100, TotalFee: 100, Status: models.StatusNotPay, Prepay: models.PrepayDone, TimeStart: created,
 		ExpiresAt: created.Add(15 * time.Minute), NextQueryAt: created.Add(10 * time.Second), CreatedAt: created}
 	must(t, s.CreateOrder(ctx, o, nil))

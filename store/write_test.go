@@ -25,7 +25,7 @@ func TestConcurrentWritesFailAlone(t *testing.T) {
 	must(t, s.SeedProducts(ctx, []models.Product{{SKU: "A", Name: "甲", Price: 100, Active: true}}))
 	p, _ := s.ProductBySKU(ctx, "A")
 	order := func(no string) *models.Order {
-		return &models.Order{OutTradeNo: no, Token: "t" + no, ProductID: p.ID, SKU: "A", Body: "甲", Quantity: 1,
+		return &models.Order{OutTradeNo: no, Token: "t" + no, ProductID: &p.ID, SKU: "A", Body: "甲", Quantity: 1,
 			UnitPrice: 100, TotalFee: 100, Status: models.StatusNotPay, Prepay: models.PrepayDone}
 	}
 	const n = 200

@@ -33,7 +33,7 @@ func SeedOrders(tb testing.TB, st *store.Store, n int, newest time.Time) []model
 		qty := 1 + i%3
 		created := newest.Add(-time.Duration(i) * 7 * time.Hour).UTC()
 		o := models.Order{OutTradeNo: fmt.Sprintf("SEED%04d%s", i, p.SKU), Token: fmt.Sprintf("seedtoken%04d", i),
-			ProductID: p.ID, SKU: p.SKU, Body: p.Name, Quantity: qty, UnitPrice: p.Price,
+			ProductID: &p.ID, SKU: p.SKU, Body: p.Name, Quantity: qty, UnitPrice: p.Price,
 			TotalFee: p.Price * models.Money(qty), Status: statuses[i%len(statuses)], Prepay: models.PrepayDone,
 			TimeStart: created, ExpiresAt: created.Add(15 * time.Minute), NextQueryAt: created.Add(time.Hour),
 			CreatedAt: created}

@@ -88,6 +88,12 @@ type Options struct {
 	MaxStreamDuration time.Duration
 	// MaxOpenOrders is checkout.Settings.MaxOpenOrdersPerClient; 0: no cap.
 	MaxOpenOrders int
+	// ForbidPrivateNotify refuses merchant notify_urls on loopback and
+	// private addresses, as production does; by default the rig allows
+	// them, since its merchants are httptest servers on 127.0.0.1.
+	ForbidPrivateNotify bool
+	// GatewayRate is handlers.Options.GatewayRatePerApp; 0: its default.
+	GatewayRate int
 	// Log receives the shop's log lines; default TESTRIG_LOG or nowhere.
 	Log *slog.Logger
 }
@@ -157,16 +163,16 @@ func New(tb testing.TB, opt Options) *Rig {
 	}
 	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: r.WeChat, Logger: r.Log, Now: now,
 		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: r.App.URL + "/wxpay/notify", ServerIP: "127.0.0.1",
-			MaxOpenOrdersPerClient: opt.MaxOpenOrders}})
+			MaxOpenOrdersPerClient: opt.MaxOpenOrders, PublicURL: r.App.URL, AllowPrivateNotify: !opt.ForbidPrivateNotify}})
 	r.Auth, _, err = auth.New(context.Background(), auth.Options{Store: r.Store, Password: AdminPassword, Now: now,
 		Log: r.Log, Cost: bcrypt.MinCost, FailDelay: -1})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	hd, err := handlers.New(r.Svc, handlers.Options{Simulator: r.Sim, ScanURL: "/sim/scan", Now: now,
-		Admin: r.Svc, Auth: r.Auth, MaxStreamsPerClient: opt.MaxStreams, TrustedProxies: opt.TrustedProxies,
+		Admin: r.Svc, Auth: r.Auth, Gateway: r.Svc, MaxStreamsPerClient: opt.MaxStreams, TrustedProxies: opt.TrustedProxies,
 		ClientIPHeader: opt.ClientIPHeader, CheckoutRatePerClient: opt.CheckoutRate, MaxStreams: opt.MaxStreamsTotal,
-		MaxStreamDuration: opt.MaxStreamDuration}, r.Log)
+		MaxStreamDuration: opt.MaxStreamDuration, GatewayRatePerApp: opt.GatewayRate}, r.Log)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -239,6 +245,24 @@ func (r *Rig) PlaceOrder(tb testing.TB, sku string, qty int) *models.Order {
 		tb.Fatalf("place order: %v", err)
 	}
 	return o
+}
+
+// MerchantApp creates an enabled merchant app.
+func (r *Rig) MerchantApp(tb testing.TB, name string) *models.MerchantApp {
+	tb.Helper()
+	a, err := r.Svc.CreateApp(context.Background(), name, "test")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}
+
+// Deliver sends every merchant notification due on the rig's clock, once,
+// as the delivery worker does, over a plain HTTP client, and returns how
+// many it attempted.
+func (r *Rig) Deliver(tb testing.TB) int {
+	tb.Helper()
+	return r.Svc.DeliverOnce(context.Background(), &http.Client{Timeout: 5 * time.Second}, 4, 200)
 }
 
 // Order reloads an order.
