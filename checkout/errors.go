@@ -58,8 +58,7 @@ const (
 	msgGwReturnURL    = "err_gw_return_url"    // arg: why
 	msgGwDuplicate    = "err_gw_duplicate"     // the same out_trade_no with another amount
 	msgGwExpire       = "err_gw_expire"        // args: the shortest and longest, in seconds
-	msgGwType         = "err_gw_type"          // a payment method other than WeChat Pay
-	msgGwNotGateway   = "err_gw_not_gateway"   // an order of the shop's own
+	msgGwNotRenewable = "err_gw_not_renewable" // renew of a gateway order
 	msgGwNotFound     = "err_gw_order_missing" // no such order of this app
 	msgGwFailed       = "err_gw_failed"        // arg: why WeChat refused the order
 	msgDeliveryNotFnd = "err_delivery_not_found"

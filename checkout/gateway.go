@@ -76,6 +76,8 @@ func (s *Service) PlaceGatewayOrder(ctx context.Context, r GatewayRequest) (o *m
 		// unplaced: re-entering unifiedorder with the same fields is safe.
 		o, err = s.prepay(ctx, existing, fmt.Sprintf("app:%d", r.App.Pid))
 		return o, false, err
+	case existing != nil && existing.Status == models.StatusFailed:
+		return existing, false, newError(KindUpstream, msgGwFailed, nil, clip(existing.FailReason))
 	case existing != nil:
 		return existing, false, nil
 	}

@@ -22,6 +22,11 @@ func (s *Service) Renew(ctx context.Context, token, clientIP, clientKey string) 
 	if !o.Expired(s.now()) {
 		return nil, newError(KindConflict, msgStillPayable, nil)
 	}
+	if o.Gateway() {
+		// The merchant's order number names this order; the shop system
+		// places a new one.
+		return nil, newError(KindConflict, msgGwNotRenewable, nil)
+	}
 	for range maxRenewals {
 		if o.RenewedTo == "" {
 			break

@@ -233,7 +233,7 @@ var texts = map[string][2]string{
 	"err_gw_duplicate":       {"订单号重复", "Duplicate out_trade_no with another amount"},
 	"err_gw_expire":          {"有效期须在 %d 到 %d 秒之间", "expire_seconds must be %d to %d"},
 	"err_gw_type":            {"不支持的支付方式", "Unsupported payment method"},
-	"err_gw_not_gateway":     {"该订单不是网关订单", "Not a gateway order"},
+	"err_gw_not_renewable":   {"该订单由商户创建，请返回商户重新下单", "The merchant created this order; return to the merchant to order again"},
 	"err_gw_order_missing":   {"订单不存在", "Order not found"},
 	"err_gw_failed":          {"下单失败：%s", "The order failed: %s"},
 	"err_delivery_not_found": {"通知记录不存在", "No such notification"},
