@@ -29,7 +29,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 85*time.Second)
 	defer cancel()
-	c := newCrashRig(t, ctx)
+	c := newCrashRig(t, ctx, nil)
 
 	done := make(chan struct{})
 	var wg sync.WaitGroup
@@ -76,7 +76,8 @@ type crashRig struct {
 	stats   *loadkit.Stats
 	appMu   sync.Mutex
 	appProc *loadkit.Proc
-	appURL  string // set once: the restart keeps the port, so notify_url does not change
+	appURL  string   // set once: the restart keeps the port, so notify_url does not change
+	env     []string // the app's environment beyond the rig's own
 
 	placedN     atomic.Int64
 	down        atomic.Bool
@@ -89,10 +90,10 @@ type crashRig struct {
 	deferred []string          // scan URLs of slow shoppers, not yet paid
 }
 
-func newCrashRig(t *testing.T, ctx context.Context) *crashRig {
+func newCrashRig(t *testing.T, ctx context.Context, env []string) *crashRig {
 	dir := t.TempDir()
 	c := &crashRig{t: t, bin: filepath.Join(dir, "wxcheckout"), dbPath: filepath.Join(dir, "crash.db"),
-		stats: loadkit.NewStats(), tokens: make(map[string]string)}
+		stats: loadkit.NewStats(), tokens: make(map[string]string), env: env}
 	var flags []string
 	if raceBuild() {
 		flags = append(flags, "-race")
@@ -140,6 +141,7 @@ func (c *crashRig) startApp(addr string) string {
 		"ADMIN_PASSWORD=crash-test-admin-password",
 		// Each shopper keeps ordering from its own address: lift the per-client caps on orders.
 		"CHECKOUT_RATE_PER_CLIENT=1000000", "MAX_OPEN_ORDERS_PER_CLIENT=1000000"}
+	env = append(env, c.env...)
 	p, url, err := loadkit.StartApp(c.bin, env)
 	if err != nil {
 		c.t.Fatal(err)

@@ -14,7 +14,14 @@
 //  5. notify → page: open payment pages (SSE) each paid once, latency
 //     from the notification's reply to the page seeing PAID;
 //
-//  6. the shop's RSS with the pages open.
+//  6. the shop's RSS with the pages open;
+//
+//  7. the merchant gateway: orders created through /mapi.php, orders/s;
+//
+//  8. merchant notifications: the gateway orders paid by notification, and
+//     the epay notifications acknowledged by a merchant in this process,
+//     notifications/s, with the latency from the payment's reply to the
+//     merchant's receipt.
 //
 //     go run ./bench/suite
 //
@@ -58,7 +65,7 @@ type config struct {
 }
 
 // runs are the names -only takes, in the table's order.
-var runs = []string{"baseline", "status", "notify", "checkout", "pages", "rss"}
+var runs = []string{"baseline", "status", "notify", "checkout", "pages", "rss", "gateway"}
 
 func (c config) want(run string) bool { return c.only == nil || c.only[run] }
 
@@ -145,6 +152,7 @@ func run(c config) error {
 	env := []string{"ADDR=127.0.0.1:0", "DATABASE_URL=" + db.url, "ADMIN_PASSWORD=suite-admin-password",
 		// Each shopper keeps ordering from its own address: lift the per-client caps on orders.
 		"CHECKOUT_RATE_PER_CLIENT=1000000", "MAX_OPEN_ORDERS_PER_CLIENT=1000000"}
+	env = append(env, gatewayEnv...)
 	if c.profile != "" {
 		if err := os.MkdirAll(c.profile, 0o755); err != nil {
 			return err
@@ -268,6 +276,15 @@ func measure(ctx context.Context, c config, s *shop, db *database, simNote strin
 			}
 			t.addMem(fmt.Sprintf("6 RSS with %d open pages", c.pages), pg.rss, "≤ 150 MB", note)
 		}
+	}
+	if c.want("gateway") {
+		create, deliver, err := s.gatewayRun(ctx)
+		if err != nil {
+			return err
+		}
+		t.add("7 POST /mapi.php (gateway orders, "+simNote+")", create.rate(), "orders/s", create, "—", fmt.Sprintf("%d clients", c.clients))
+		t.add("8 merchant notifications delivered", deliver.rate(), "notif/s", deliver, "—",
+			fmt.Sprintf("latency from the payment's reply to the merchant's receipt; %d senders", c.senders))
 	}
 	for i, app := range s.apps {
 		if err := app.Stop(15 * time.Second); err != nil {
