@@ -17,6 +17,7 @@ import (
 	"wxcheckout/gateway"
 	"wxcheckout/internal/testrig"
 	"wxcheckout/models"
+	"wxcheckout/store"
 	"wxcheckout/wxpay/wxpaysim"
 )
 
@@ -313,5 +314,58 @@ func TestGatewayRefusesBadFieldsAndPrivateNotifyURLs(t *testing.T) {
 	}
 	if _, _, err := r.Svc.PlaceGatewayOrder(context.Background(), ok); err != nil {
 		t.Fatalf("valid request: %v", err)
+	}
+}
+
+// Three instances on one PostgreSQL run their delivery workers at once over
+// the same paid gateway orders: each notification is leased by one of them
+// (FOR UPDATE SKIP LOCKED), so the merchant hears of each payment once.
+func TestInstancesDeliverEachNotificationOnce(t *testing.T) {
+	if !testrig.UsesPostgres() {
+		t.Skip("several instances share only PostgreSQL: run under .ci/with-postgres (make test-pg)")
+	}
+	r := testrig.New(t, testrig.Options{RealClock: true})
+	app := r.MerchantApp(t, "shop")
+	m := newMerchant(t, 0, "success")
+	const n = 30
+	for i := range n {
+		o, _, err := r.Svc.PlaceGatewayOrder(context.Background(), checkout.GatewayRequest{App: app,
+			OutTradeNo: fmt.Sprintf("MULTI-%02d", i), Name: "Item", Amount: 1, NotifyURL: m.srv.URL, Style: models.NotifyEpay})
+		must(t, err)
+		_, applied, err := r.Svc.ConfirmPayment(context.Background(), checkout.Payment{OutTradeNo: o.OutTradeNo,
+			Payment: models.Payment{TransactionID: fmt.Sprintf("4200MULTI%02d", i), TotalFee: 1, Source: "test", Actor: "test"}})
+		if err != nil || !applied {
+			t.Fatalf("pay %s: %v %v", o.OutTradeNo, applied, err)
+		}
+	}
+	instances := []*checkout.Service{r.Svc}
+	for range 2 {
+		st, err := store.OpenURL(r.DatabaseURL)
+		must(t, err)
+		t.Cleanup(func() { st.Close() })
+		instances = append(instances, checkout.New(checkout.Deps{Store: st, WeChat: r.WeChat,
+			Settings: checkout.Settings{OrderTTL: 15 * time.Minute, AllowPrivateNotify: true}}))
+	}
+	var wg sync.WaitGroup
+	for _, svc := range instances {
+		wg.Go(func() {
+			for range 3 {
+				svc.DeliverOnce(context.Background(), &http.Client{Timeout: 5 * time.Second}, 2, 5)
+			}
+		})
+	}
+	wg.Wait()
+	reqs, _ := m.requests()
+	seen := map[string]int{}
+	for _, req := range reqs {
+		seen[req.URL.Query().Get("out_trade_no")]++
+	}
+	if len(seen) != n {
+		t.Fatalf("%d orders notified, want %d", len(seen), n)
+	}
+	for no, k := range seen {
+		if k != 1 {
+			t.Errorf("%s notified %d times", no, k)
+		}
 	}
 }
