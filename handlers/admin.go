@@ -30,6 +30,11 @@ type AdminService interface {
 	CreateApp(ctx context.Context, name, actor string) (*models.MerchantApp, error)
 	RotateAppKey(ctx context.Context, pid int64, actor string) (*models.MerchantApp, error)
 	SetAppEnabled(ctx context.Context, pid int64, enabled bool, actor string) (*models.MerchantApp, error)
+
+	// Notifications to the merchants of gateway orders (SPEC §6 "Never lost").
+	Deliveries(ctx context.Context, o *models.Order) ([]models.Delivery, error)
+	FailingDeliveries(ctx context.Context, limit int) ([]models.Delivery, error)
+	ResendDelivery(ctx context.Context, id uint, actor string) (*models.Delivery, error)
 }
 
 // AdminAuth signs admins in and out; *auth.Manager has it.

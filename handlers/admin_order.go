@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -21,6 +20,9 @@ type eventRow struct {
 	Summary           string
 	Request, Response string
 	Alert             models.Refusal // an alarming refusal code, or ""
+	// i18n keys of the raw exchange's labels: WeChat's XML, or a merchant
+	// notification and the merchant's reply.
+	RawKey, RequestKey, ResponseKey string
 }
 
 type adminOrderData struct {
@@ -37,6 +39,8 @@ type adminOrderData struct {
 	Actionable                         bool
 	Page, Pages                        int
 	PrevURL, NextURL                   string
+	Merchant                           *merchantBlock // gateway orders only
+	Deliveries                         []deliveryRow
 }
 
 // adminOrder shows every field of one order and its timeline, a page at a
@@ -65,20 +69,37 @@ func (h *Handler) adminOrder(c *gin.Context) {
 		AmountMismatch: t.Refusals[models.RefusalAmountMismatch], InvalidSign: t.Refusals[models.RefusalBadSign],
 		Flash: h.takeFlash(c), Actionable: o.Status.Open(),
 		Page: page, Pages: max(1, int((t.Total+timelinePageSize-1)/timelinePageSize))}
-	base := "/admin/orders/" + url.PathEscape(o.OutTradeNo)
+	if o.Gateway() {
+		if d.Merchant, d.Deliveries, err = h.merchantSection(ctx, o); err != nil {
+			h.fail(c, err)
+			return
+		}
+	}
+	base := orderPath(o.OutTradeNo)
 	if page > 1 {
 		d.PrevURL = fmt.Sprintf("%s?page=%d", base, page-1)
 	}
 	if page < d.Pages {
 		d.NextURL = fmt.Sprintf("%s?page=%d", base, page+1)
 	}
-	for _, ev := range t.Events {
-		row := eventRow{Time: beijingTime(ev.CreatedAt), Kind: ev.Kind, Actor: ev.Actor, OK: ev.OK,
-			Summary: ev.Summary, Request: ev.Request, Response: ev.Response}
-		if code := models.Refusal(ev.Code); code.Alarming() {
-			row.Alert = code
-		}
-		d.Events = append(d.Events, row)
+	for i := range t.Events {
+		d.Events = append(d.Events, newEventRow(&t.Events[i]))
 	}
 	h.render(c, http.StatusOK, "admin_order", "admin_order_title", d)
+}
+
+// newEventRow is a timeline entry; its raw exchange is WeChat's XML, or a
+// merchant notification (what was sent, never the app's key, and the start
+// of the merchant's reply).
+func newEventRow(ev *models.OrderEvent) eventRow {
+	row := eventRow{Time: beijingTime(ev.CreatedAt), Kind: ev.Kind, Actor: ev.Actor, OK: ev.OK,
+		Summary: ev.Summary, Request: ev.Request, Response: ev.Response,
+		RawKey: "admin_raw_xml", RequestKey: "admin_request", ResponseKey: "admin_response"}
+	if ev.Kind == models.EventDelivery {
+		row.RawKey, row.RequestKey, row.ResponseKey = "admin_raw_notify", "admin_notify_sent", "admin_notify_reply"
+	}
+	if code := models.Refusal(ev.Code); code.Alarming() {
+		row.Alert = code
+	}
+	return row
 }

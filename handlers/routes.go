@@ -41,6 +41,8 @@ func (h *Handler) Routes() *gin.Engine {
 		admin.GET("/orders/:out_trade_no", h.adminOrder)
 		admin.POST("/orders/:out_trade_no/sync", h.requireAdminCSRF, h.adminSync)
 		admin.POST("/orders/:out_trade_no/close", h.requireAdminCSRF, h.adminClose)
+		admin.POST("/orders/:out_trade_no/deliveries/:id/resend", h.requireAdminCSRF, h.adminResendDelivery)
+		admin.GET("/deliveries", h.adminDeliveries)
 		admin.GET("/apps", h.adminApps)
 		admin.POST("/apps", h.requireAdminCSRF, h.adminCreateApp)
 		admin.GET("/apps/:pid", h.adminApp)
