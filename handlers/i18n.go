@@ -272,6 +272,13 @@ var texts = map[string][2]string{
 	"admin_raw_notify":            {"通知内容与商户应答", "Notification and the merchant's reply"},
 	"admin_notify_sent":           {"发送内容", "Sent"},
 	"admin_notify_reply":          {"商户应答（前 256 字节）", "Merchant's reply (first 256 bytes)"},
+	// The epay V1 endpoints (handlers/epay.go, handlers/epay_json.go).
+	// mapi.php and api.php reply in Chinese whatever the language.
+	"epay_placed":         {"下单成功", "Order placed"},
+	"epay_found":          {"查询订单号成功！", "Order found"},
+	"err_gw_post":         {"请使用 POST 提交", "Use POST"},
+	"err_gw_act":          {"不支持的 act", "Unsupported act"},
+	"err_gw_refund_later": {"暂不支持退款", "Refunds are not supported yet"},
 }
 
 // Message keys for error pages.
