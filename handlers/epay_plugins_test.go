@@ -101,14 +101,14 @@ func stripslashes(s string) string {
 }
 
 // v2boardURL is where v2board's EPay.php sends the shopper: it builds pid,
-// out_trade_no, notify_url, return_url, name and money (sprintf("%.2f")
-// of the fen amount / 100; no type), signs stripslashes(urldecode(
+// out_trade_no, notify_url, return_url, name and money (the fen amount /
+// 100 as PHP prints a float: 58, 9.9, 0.01; no type), signs stripslashes(urldecode(
 // http_build_query(ksorted params))) . key, and redirects to
 // submit.php?http_build_query(params + sign + sign_type).
 func v2boardURL(base string, app *models.MerchantApp, fen int64, o shopOrder) string {
 	p := map[string]string{"pid": strconv.FormatInt(app.Pid, 10), "out_trade_no": o.OutTradeNo,
 		"notify_url": o.NotifyURL, "return_url": o.ReturnURL, "name": o.Name,
-		"money": strconv.FormatInt(fen/100, 10) + "." + twoDigits(fen%100)}
+		"money": phpFloat(fen)}
 	names := make([]string, 0, len(p))
 	for k := range p {
 		names = append(names, k)
@@ -123,8 +123,6 @@ func v2boardURL(base string, app *models.MerchantApp, fen int64, o shopOrder) st
 	names = append(names, "sign", "sign_type")
 	return base + "/submit.php?" + phpQuery(p, names)
 }
-
-func twoDigits(n int64) string { return strconv.FormatInt(100+n, 10)[1:] }
 
 // submitPost is the shopper's browser submitting a plugin's form to
 // submit.php; header is name, value pairs.

@@ -42,7 +42,7 @@ func TestEpaySubmitV2boardRedirect(t *testing.T) {
 	o := shopOrder{OutTradeNo: "2026112218000012345", Name: "套餐订阅", NotifyURL: "http://127.0.0.1:9/api/v1/guest/payment/notify/EPay/ab12",
 		ReturnURL: "https://v2.example/#/order/2026112218000012345"}
 	u := v2boardURL(r.App.URL, app, 1990, o)
-	if q, err := url.Parse(u); err != nil || q.Query().Get("money") != "19.90" || q.Query().Has("type") {
+	if q, err := url.Parse(u); err != nil || q.Query().Get("money") != "19.9" || q.Query().Has("type") {
 		t.Fatalf("v2board URL %s", u)
 	}
 	resp, body := submitGet(t, r, u)
