@@ -27,7 +27,6 @@ type DeliveryOptions struct {
 	Client  *http.Client // the merchant-calling client; gateway.NewSafeClient by default
 	Tick    time.Duration
 	Workers int // attempts in flight; default 16
-	Batch   int // deliveries per look; default 200
 	// Kick, when set, wakes the worker before its tick (see
 	// Settings.Delivered).
 	Kick <-chan struct{}
@@ -36,7 +35,11 @@ type DeliveryOptions struct {
 }
 
 // RunDeliveries sends due merchant notifications until ctx ends, and
-// returns when every attempt it started has finished.
+// returns when every attempt it started has finished. Up to Workers
+// attempts are in flight at once, at most half of them to one merchant app,
+// and a free worker takes the next due notification at once: a merchant
+// that holds its connections open for the whole timeout delays nobody
+// else's notifications.
 func (s *Service) RunDeliveries(ctx context.Context, opt DeliveryOptions) {
 	if opt.Client == nil {
 		opt.Client = gateway.NewSafeClient(s.set.AllowPrivateNotify, s.set.Resolver)
@@ -47,28 +50,109 @@ func (s *Service) RunDeliveries(ctx context.Context, opt DeliveryOptions) {
 	if opt.Workers <= 0 {
 		opt.Workers = 16
 	}
-	if opt.Batch <= 0 {
-		opt.Batch = 200
-	}
 	if opt.After == nil {
 		opt.After = time.After
 	}
+	f := &flight{workers: opt.Workers, perApp: max(1, opt.Workers/2), ids: map[uint]bool{}, apps: map[int64]int{},
+		freed: make(chan struct{}, 1)}
+	defer f.wg.Wait()
 	for {
-		n := s.DeliverOnce(ctx, opt.Client, opt.Workers, opt.Batch)
-		if n == opt.Batch {
-			continue // more are due
+		started, full := s.dispatch(ctx, opt.Client, f)
+		if started > 0 && full {
+			continue // more may be due as soon as a worker frees
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-opt.Kick:
+		case <-f.freed:
 		case <-opt.After(opt.Tick):
 		}
 	}
 }
 
-// DeliverOnce attempts every delivery due now and returns how many it
-// attempted.
+// flight is what the delivery worker has in flight.
+type flight struct {
+	workers, perApp int
+	wg              sync.WaitGroup
+	mu              sync.Mutex
+	ids             map[uint]bool
+	apps            map[int64]int // attempts in flight per app
+	freed           chan struct{}
+}
+
+// dispatch starts attempts of due deliveries on the free workers, and
+// reports how many it started and whether every worker is now busy.
+func (s *Service) dispatch(ctx context.Context, client *http.Client, f *flight) (started int, full bool) {
+	f.mu.Lock()
+	busy := len(f.ids)
+	var saturated []int64
+	for pid, n := range f.apps {
+		if n >= f.perApp {
+			saturated = append(saturated, pid)
+		}
+	}
+	f.mu.Unlock()
+	free := f.workers - busy
+	if free <= 0 {
+		return 0, true
+	}
+	// SQLite's read does not lease: what is in flight comes back and is
+	// skipped. PostgreSQL's leases what it returns, and what is not started
+	// now is given back.
+	limit := free
+	if !s.store.Shared() {
+		limit += busy
+	}
+	due, err := s.store.DueDeliveries(ctx, s.now(), limit, saturated...)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("deliveries: due", "err", err)
+		}
+		return 0, false
+	}
+	var unstarted []uint
+	for _, d := range due {
+		f.mu.Lock()
+		mine := f.ids[d.ID] // in flight here already (SQLite)
+		ok := !mine && started < free && f.apps[d.AppPid] < f.perApp
+		if ok {
+			f.ids[d.ID] = true
+			f.apps[d.AppPid]++
+		}
+		f.mu.Unlock()
+		if !ok {
+			if !mine {
+				unstarted = append(unstarted, d.ID)
+			}
+			continue
+		}
+		started++
+		f.wg.Add(1)
+		go func(d models.Delivery) {
+			defer f.wg.Done()
+			s.deliver(ctx, client, d)
+			f.mu.Lock()
+			delete(f.ids, d.ID)
+			if f.apps[d.AppPid]--; f.apps[d.AppPid] == 0 {
+				delete(f.apps, d.AppPid)
+			}
+			f.mu.Unlock()
+			select {
+			case f.freed <- struct{}{}:
+			default:
+			}
+		}(d)
+	}
+	if err := s.store.Unclaim(context.WithoutCancel(ctx), unstarted, s.now()); err != nil {
+		s.log.Error("deliveries: give back", "err", err)
+	}
+	return started, started == free
+}
+
+// DeliverOnce attempts up to batch deliveries due now, workers at a time,
+// waits for them, and returns how many it attempted: one pass of the
+// worker, for tests and tools.
 func (s *Service) DeliverOnce(ctx context.Context, client *http.Client, workers, batch int) int {
 	due, err := s.store.DueDeliveries(ctx, s.now(), batch)
 	if err != nil {

@@ -369,3 +369,47 @@ func TestInstancesDeliverEachNotificationOnce(t *testing.T) {
 		}
 	}
 }
+
+// A merchant that holds every notification open delays nobody else's: the
+// worker's free slots take the next due notification at once.
+func TestASlowMerchantDoesNotHoldUpOthers(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	slowApp, fastApp := r.MerchantApp(t, "slow"), r.MerchantApp(t, "fast")
+	hold := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		select {
+		case <-hold:
+		case <-req.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(hold)
+	fast := newMerchant(t, 0, "success")
+	place := func(app *models.MerchantApp, no, notify string) {
+		o, _, err := r.Svc.PlaceGatewayOrder(context.Background(), checkout.GatewayRequest{App: app, OutTradeNo: no,
+			Name: "Item", Amount: 1, NotifyURL: notify, Style: models.NotifyEpay})
+		must(t, err)
+		_, _, err = r.Svc.ConfirmPayment(context.Background(), checkout.Payment{OutTradeNo: o.OutTradeNo,
+			Payment: models.Payment{TransactionID: "4200" + no, TotalFee: 1, Source: "test", Actor: "test"}})
+		must(t, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Svc.RunDeliveries(ctx, checkout.DeliveryOptions{Client: &http.Client{Timeout: time.Minute}, Workers: 4,
+			Tick: 10 * time.Millisecond})
+	}()
+	defer func() { cancel(); <-done }()
+	for i := range 10 {
+		place(slowApp, fmt.Sprintf("SLOW%02d", i), slow.URL)
+	}
+	place(fastApp, "FAST", fast.srv.URL)
+	deadline := time.Now().Add(10 * time.Second)
+	for fast.n.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the fast merchant was not notified while the slow one held its connections")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

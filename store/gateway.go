@@ -76,13 +76,17 @@ const DeliveryLease = 60 * time.Second
 
 // DueDeliveries claims up to limit pending deliveries whose time has come,
 // the earliest due first, and only the oldest pending one of each order,
-// so that an order's notifications go out in the order they were written.
-// On PostgreSQL they are leased (see claim); on SQLite one instance owns
-// the database and this is a plain read.
-func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]models.Delivery, error) {
-	const where = "state = ? AND next_at <= ? AND NOT EXISTS (SELECT 1 FROM deliveries e " +
+// so that an order's notifications go out in the order they were written;
+// none of the apps in skipApps. On PostgreSQL they are leased (see claim);
+// on SQLite one instance owns the database and this is a plain read.
+func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int, skipApps ...int64) ([]models.Delivery, error) {
+	where := "state = ? AND next_at <= ? AND NOT EXISTS (SELECT 1 FROM deliveries e " +
 		"WHERE e.order_id = deliveries.order_id AND e.state = ? AND e.id < deliveries.id)"
 	args := []any{models.DeliveryPending, now.UTC(), models.DeliveryPending}
+	if len(skipApps) > 0 {
+		where += " AND app_pid NOT IN ?"
+		args = append(args, skipApps)
+	}
 	var ds []models.Delivery
 	var err error
 	if s.pg == nil {
@@ -97,6 +101,18 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 		return nil, fmt.Errorf("due deliveries: %w", err)
 	}
 	return ds, nil
+}
+
+// Unclaim gives back deliveries DueDeliveries leased but the caller will not
+// send now (PostgreSQL): they are due again at once, for any instance.
+func (s *Store) Unclaim(ctx context.Context, ids []uint, now time.Time) error {
+	if s.pg == nil || len(ids) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&models.Delivery{}).Where("id IN ? AND state = ?", ids, models.DeliveryPending).
+			UpdateColumn("next_at", now.UTC()).Error
+	})
 }
 
 // RecordAttempt writes the delivery as it is after an attempt, with the
