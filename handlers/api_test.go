@@ -159,7 +159,7 @@ func TestAPIRefusesWithoutValidCredentials(t *testing.T) {
 		"wrong key":      {Pid: app.Pid, Key: wrongKey},
 		"empty key":      {Pid: app.Pid},
 		"unknown pid":    {Pid: 99999, Key: app.Key},
-		"another's key":  {Pid: off.Pid + 1, Key: app.Key},
+		"another's key":  {Pid: app.Pid, Key: off.Key},
 		"disabled app":   off,
 	}
 	requests := []struct{ method, path, body string }{
