@@ -65,8 +65,17 @@ func (h *Handler) Routes() *gin.Engine {
 		sim := gin.WrapH(http.StripPrefix("/sim", h.opt.Simulator))
 		r.Any("/sim/*path", sim)
 	}
-	r.NoRoute(func(c *gin.Context) { h.renderError(c, http.StatusNotFound, msgNotFound) })
-	r.NoMethod(func(c *gin.Context) { h.renderError(c, http.StatusMethodNotAllowed, msgMethod) })
+	// JSON API (SPEC §6, docs/api.md): Basic auth as a merchant app.
+	// POST /api/v1/orders/:trade_no/refunds is issue 14 (refunds).
+	if h.opt.Gateway != nil {
+		api := r.Group("/api/v1", h.apiAuth)
+		api.POST("/orders", h.apiCreateOrder)
+		api.GET("/orders", h.apiFindOrder)
+		api.GET("/orders/:trade_no", h.apiOrder)
+		api.POST("/orders/:trade_no/close", h.apiCloseOrder)
+	}
+	r.NoRoute(h.apiNoRoute, func(c *gin.Context) { h.renderError(c, http.StatusNotFound, msgNotFound) })
+	r.NoMethod(h.apiNoMethod, func(c *gin.Context) { h.renderError(c, http.StatusMethodNotAllowed, msgMethod) })
 	return r
 }
 

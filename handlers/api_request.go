@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// maxAPIBody caps a JSON API request body; an order is a few hundred bytes.
+const maxAPIBody = 64 << 10
+
+// apiOrderRequest is the body of POST /api/v1/orders.
+type apiOrderRequest struct {
+	OutTradeNo    string
+	Amount        int64 // fen
+	Name          string
+	NotifyURL     string
+	ReturnURL     string
+	Param         string
+	ExpireSeconds int64 // 0: ORDER_TTL
+}
+
+// ttl is how long the order is to stay payable; the checkout checks the
+// range. Out-of-range values are clamped first so that no multiplication
+// overflows into a valid duration.
+func (r apiOrderRequest) ttl() time.Duration {
+	return time.Duration(max(-1, min(r.ExpireSeconds, 1<<32))) * time.Second
+}
+
+// fields maps each JSON name, exactly as written (encoding/json alone
+// would also take "Amount" or "AMOUNT"), to where its value goes.
+func (r *apiOrderRequest) fields() map[string]any {
+	return map[string]any{"out_trade_no": &r.OutTradeNo, "amount": &r.Amount, "name": &r.Name,
+		"notify_url": &r.NotifyURL, "return_url": &r.ReturnURL, "param": &r.Param, "expire_seconds": &r.ExpireSeconds}
+}
+
+func apiBadRequest(status int, code, key string, args ...any) *apiError {
+	return &apiError{status: status, code: code, key: key, args: args}
+}
+
+// decodeOrderRequest reads the body strictly: application/json in UTF-8,
+// at most 64 KiB, exactly one JSON object, known fields only, each of its
+// type (an amount of 1.5 or "100" is refused, not rounded or converted).
+func decodeOrderRequest(c *gin.Context) (apiOrderRequest, error) {
+	var req apiOrderRequest
+	if err := checkJSONContentType(c.GetHeader("Content-Type")); err != nil {
+		return req, err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return req, apiBadRequest(http.StatusRequestEntityTooLarge, codeTooLarge, "err_api_too_large", maxAPIBody>>10)
+	case err != nil:
+		return req, apiBadRequest(http.StatusBadRequest, codeInvalidJSON, "err_api_json")
+	}
+	raw, err := oneJSONObject(body)
+	if err != nil {
+		return req, err
+	}
+	fields := req.fields()
+	names := make([]string, 0, len(raw))
+	for name := range raw {
+		names = append(names, name)
+	}
+	slices.Sort(names) // the same body always names the same field
+	for _, name := range names {
+		dst, ok := fields[name]
+		if !ok {
+			return req, apiBadRequest(http.StatusBadRequest, codeUnknownField, "err_api_unknown_field", clipField(name))
+		}
+		if err := json.Unmarshal(raw[name], dst); err != nil {
+			key := "err_api_want_string"
+			if _, isInt := dst.(*int64); isInt {
+				key = "err_api_want_integer"
+			}
+			return req, apiBadRequest(http.StatusBadRequest, codeInvalidType, key, name)
+		}
+	}
+	return req, nil
+}
+
+func checkJSONContentType(header string) error {
+	mt, params, err := mime.ParseMediaType(header)
+	cs, hasCharset := params["charset"]
+	if err != nil || mt != "application/json" || hasCharset && !strings.EqualFold(cs, "utf-8") {
+		return apiBadRequest(http.StatusUnsupportedMediaType, codeMediaType, "err_api_content_type")
+	}
+	return nil
+}
+
+// oneJSONObject parses body as a single JSON object, nothing after it.
+func oneJSONObject(body []byte) (map[string]json.RawMessage, error) {
+	bad := apiBadRequest(http.StatusBadRequest, codeInvalidJSON, "err_api_json")
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var raw map[string]json.RawMessage
+	if err := dec.Decode(&raw); err != nil || raw == nil {
+		return nil, bad
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, bad
+	}
+	return raw, nil
+}
+
+// clipField keeps a refused field's name short enough for a message.
+func clipField(name string) string {
+	const most = 40
+	if r := []rune(name); len(r) > most {
+		return string(r[:most]) + "…"
+	}
+	return name
+}
