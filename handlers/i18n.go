@@ -239,6 +239,14 @@ var texts = map[string][2]string{
 	"err_delivery_not_found": {"通知记录不存在", "No such notification"},
 	"msg_gateway_rate":       {"下单过于频繁，请稍后再试", "Too many orders for this merchant app; try again shortly"},
 
+	// The epay V1 endpoints (handlers/epay.go, handlers/epay_json.go).
+	// mapi.php and api.php reply in Chinese whatever the language.
+	"epay_placed":         {"下单成功", "Order placed"},
+	"epay_found":          {"查询订单号成功！", "Order found"},
+	"err_gw_post":         {"请使用 POST 提交", "Use POST"},
+	"err_gw_act":          {"不支持的 act", "Unsupported act"},
+	"err_gw_refund_later": {"暂不支持退款", "Refunds are not supported yet"},
+
 	// The payment page of a gateway order (templates/pay.html): the
 	// shopper came from a merchant's site and goes back there.
 	"paygw_merchant":          {"商户", "Merchant"},

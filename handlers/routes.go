@@ -28,6 +28,16 @@ func (h *Handler) Routes() *gin.Engine {
 	r.GET("/healthz", h.health)
 	r.StaticFS("/static", filesOnly{http.FS(static.FS)})
 
+	// The merchant gateway's epay V1 endpoints (SPEC §6), at the site root
+	// because plugins append these names to the gateway's URL. mapi.php and
+	// api.php answer every method with JSON, refusing what they do not take.
+	if h.opt.Gateway != nil {
+		r.GET("/submit.php", h.epaySubmit)
+		r.POST("/submit.php", h.epaySubmit)
+		r.Any("/mapi.php", h.epayMAPI)
+		r.Any("/api.php", h.epayAPI)
+	}
+
 	// Admin console (issue 5): everything under /admin needs a session, and
 	// every admin POST the session's CSRF token. Login uses the shop's token.
 	if h.opt.Admin != nil && h.opt.Auth != nil {
