@@ -289,6 +289,16 @@ var texts = map[string][2]string{
 	"err_api_want_integer":  {"字段 %s 须为整数", "%s must be an integer"},
 	"err_api_amount":        {"amount 须为正整数（单位：分），且不超过 100000000", "amount must be a positive integer number of fen, at most 100000000"},
 	"err_api_no_route":      {"没有这个 API 接口", "No such API endpoint"},
+
+	// The payment page of a gateway order (templates/pay.html): the
+	// shopper came from a merchant's site and goes back there.
+	"paygw_merchant":          {"商户", "Merchant"},
+	"paygw_merchant_order_no": {"商户订单号", "Merchant's order number"},
+	"paygw_back":              {"返回商户", "Back to the merchant"},
+	"paygw_return_auto":       {"3 秒后自动返回商户…", "Going back to the merchant in 3 seconds…"},
+	"paygw_expired_hint":      {"该订单未支付且已失效，请返回商户重新下单。", "The order was not paid in time. Go back to the merchant and order again."},
+	"paygw_closed_hint":       {"该订单已关闭，请返回商户重新下单。", "The order was closed. Go back to the merchant and order again."},
+	"paygw_failed_hint":       {"微信支付未能创建该订单，请返回商户重新下单。", "WeChat Pay could not create this order. Go back to the merchant and order again."},
 }
 
 // Message keys for error pages.

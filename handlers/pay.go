@@ -7,6 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"wxcheckout/checkout"
+	"wxcheckout/gateway"
 	"wxcheckout/models"
 	"wxcheckout/wxpay"
 )
@@ -19,6 +21,21 @@ type payData struct {
 	ExpiresAt string // Beijing time, for readers without JavaScript
 	PaidAt    string
 	ScanURL   string
+	// Merchant is set for a gateway order: the shopper came from a shop
+	// system and goes back there, not to the built-in shop.
+	Merchant *merchantView
+}
+
+// merchantView is what the payment page shows of a gateway order's merchant.
+type merchantView struct {
+	Name string // the merchant app's name; "" when unknown
+	// ReturnURL is the paid order's return_url with the signed
+	// notification parameters: the receipt's a#return, which pay.js
+	// follows after 3 s. "" when there is none.
+	ReturnURL string
+	// BackURL is the merchant's return_url as given, unsigned: where a
+	// shopper whose order expired or failed goes to order again.
+	BackURL string
 }
 
 // payPage shows the QR and waits; the same page is the receipt once paid.
@@ -37,10 +54,48 @@ func (h *Handler) payPage(c *gin.Context) {
 	if h.opt.ScanURL != "" && o.CodeURL != "" {
 		d.ScanURL = h.opt.ScanURL + "?code_url=" + url.QueryEscape(o.CodeURL)
 	}
-	if d.State != string(models.StatusPaid) && d.State != string(models.StatusNotPay) {
-		h.csrfToken(c) // the renew form
+	if o.Gateway() {
+		d.Merchant = h.merchantView(c, o, d.State)
+	} else if d.State != string(models.StatusPaid) && d.State != string(models.StatusNotPay) {
+		h.csrfToken(c) // the renew form; a gateway order is not renewed
 	}
 	h.render(c, http.StatusOK, "pay", "pay_title", d)
+}
+
+// merchantView looks up what a gateway order's page shows of its merchant.
+// A failed lookup leaves a part out rather than failing the page: the
+// shopper still sees the order's state.
+func (h *Handler) merchantView(c *gin.Context, o *models.Order, state string) *merchantView {
+	m := &merchantView{}
+	if state != string(models.StatusPaid) && state != string(models.StatusNotPay) {
+		// Checked again here although creation validated it: the link must
+		// never be anything but http(s).
+		if _, err := gateway.ParseCallbackURL(o.ReturnURL); err == nil {
+			m.BackURL = o.ReturnURL
+		}
+	}
+	if h.opt.Gateway == nil {
+		return m
+	}
+	ctx := c.Request.Context()
+	if app, err := h.opt.Gateway.App(ctx, o.AppPid); err == nil {
+		m.Name = app.Name
+	} else {
+		h.logPageLookup(c, "merchant app", o, err)
+	}
+	if state == string(models.StatusPaid) {
+		if u, err := h.opt.Gateway.ReturnURL(ctx, o); err == nil {
+			m.ReturnURL = u
+		} else {
+			h.logPageLookup(c, "return url", o, err)
+		}
+	}
+	return m
+}
+
+func (h *Handler) logPageLookup(c *gin.Context, what string, o *models.Order, err error) {
+	h.log.Warn("payment page: "+what, "out_trade_no", o.OutTradeNo, "pid", o.AppPid,
+		"err", checkout.LogText(err), "request_id", c.GetString(requestIDKey))
 }
 
 func pageState(o *models.Order, now time.Time) string {

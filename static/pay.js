@@ -2,11 +2,13 @@
 // status stream (Server-Sent Events) and, if the stream cannot be had or
 // breaks, polls the status endpoint instead. When the state changes it swaps
 // in the server-rendered page (the receipt, or the expired notice) without a
-// reload. Without JavaScript a refresh shows the same thing.
+// reload. Without JavaScript a refresh shows the same thing. A gateway
+// order's receipt carries a#return, the merchant's return_url: the page
+// follows it 3 seconds after the receipt is shown (SPEC §6).
 (function () {
   "use strict";
-  var POLL_MS = 1000;
-  var polling = false, source = null;
+  var POLL_MS = 1000, RETURN_MS = 3000;
+  var polling = false, source = null, returning = false;
 
   function app() { return document.getElementById("app"); }
   function shownState() { return document.getElementById("status").dataset.state; }
@@ -20,6 +22,16 @@
     el.textContent = m + ":" + (s < 10 ? "0" : "") + s;
   }
 
+  // followReturn goes back to the merchant once, RETURN_MS after a receipt
+  // with a#return is shown; only ever to an http(s) address.
+  function followReturn() {
+    var a = document.getElementById("return");
+    if (!a || returning || (a.protocol !== "http:" && a.protocol !== "https:")) return;
+    returning = true;
+    var href = a.href;
+    setTimeout(function () { location.assign(href); }, RETURN_MS);
+  }
+
   function refresh() {
     return fetch(location.pathname, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { return r.text(); })
@@ -27,6 +39,7 @@
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("app");
         if (fresh) app().replaceWith(fresh);
         tickCountdown();
+        followReturn();
       });
   }
 
@@ -68,5 +81,6 @@
 
   tickCountdown();
   setInterval(tickCountdown, 1000);
+  followReturn();
   if (app() && shownState() === "NOTPAY") listen();
 })();
