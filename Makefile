@@ -44,6 +44,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzEpayVerify$$' -fuzztime $(FUZZTIME) ./gateway/
 	go test -run '^$$' -fuzz '^FuzzParseYuan$$' -fuzztime $(FUZZTIME) ./gateway/
 	go test -run '^$$' -fuzz '^FuzzVerifyWebhook$$' -fuzztime $(FUZZTIME) ./gateway/
+	go test -run '^$$' -fuzz '^FuzzOneJSONObject$$' -fuzztime $(FUZZTIME) ./handlers/
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./wxpay/

@@ -97,12 +97,32 @@ func checkJSONContentType(header string) error {
 	return nil
 }
 
-// oneJSONObject parses body as a single JSON object, nothing after it.
+// oneJSONObject parses body as a single JSON object, nothing after it. A
+// name given twice is refused: parsers disagree on which one counts, and a
+// proxy or a log might see the other amount than we do.
 func oneJSONObject(body []byte) (map[string]json.RawMessage, error) {
 	bad := apiBadRequest(http.StatusBadRequest, codeInvalidJSON, "err_api_json")
 	dec := json.NewDecoder(bytes.NewReader(body))
-	var raw map[string]json.RawMessage
-	if err := dec.Decode(&raw); err != nil || raw == nil {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, bad
+	}
+	raw := map[string]json.RawMessage{}
+	for dec.More() {
+		t, err := dec.Token()
+		name, ok := t.(string)
+		if err != nil || !ok {
+			return nil, bad
+		}
+		if _, dup := raw[name]; dup {
+			return nil, apiBadRequest(http.StatusBadRequest, codeInvalidJSON, "err_api_duplicate_field", clipField(name))
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, bad
+		}
+		raw[name] = v
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
 		return nil, bad
 	}
 	if _, err := dec.Token(); err != io.EOF {

@@ -24,6 +24,7 @@ func TestAPICreateRefusesBadRequestsAndCreatesNothing(t *testing.T) {
 		{"null", `null`, "", 400, "invalid_json"},
 		{"two values", `{` + ok + `} {}`, "", 400, "invalid_json"},
 		{"trailing junk", `{` + ok + `}x`, "", 400, "invalid_json"},
+		{"a name twice", `{` + ok + `,"amount":1}`, "", 400, "invalid_json"},
 		{"unknown field", `{` + ok + `,"money":"1.00"}`, "", 400, "unknown_field"},
 		{"field in other case", `{"out_trade_no":"B1","Amount":100,"name":"Item"}`, "", 400, "unknown_field"},
 		{"fractional amount", `{"out_trade_no":"B1","amount":1.5,"name":"Item"}`, "", 400, "invalid_type"},

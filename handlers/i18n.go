@@ -280,15 +280,16 @@ var texts = map[string][2]string{
 	"err_gw_act":          {"不支持的 act", "Unsupported act"},
 	"err_gw_refund_later": {"暂不支持退款", "Refunds are not supported yet"},
 	// The JSON API /api/v1 (issue 12, handlers/api*.go, docs/api.md).
-	"err_api_auth":          {"需要 HTTP Basic 认证：用户名为 pid，密码为商户密钥", "HTTP Basic authentication required: the user is the pid, the password the app's key"},
-	"err_api_content_type":  {"Content-Type 须为 application/json（UTF-8）", "Content-Type must be application/json (UTF-8)"},
-	"err_api_too_large":     {"请求体超过 %d KiB", "The request body is larger than %d KiB"},
-	"err_api_json":          {"请求体须为一个 JSON 对象", "The request body must be one JSON object"},
-	"err_api_unknown_field": {"未知字段 %s", "Unknown field %s"},
-	"err_api_want_string":   {"字段 %s 须为字符串", "%s must be a string"},
-	"err_api_want_integer":  {"字段 %s 须为整数", "%s must be an integer"},
-	"err_api_amount":        {"amount 须为正整数（单位：分），且不超过 100000000", "amount must be a positive integer number of fen, at most 100000000"},
-	"err_api_no_route":      {"没有这个 API 接口", "No such API endpoint"},
+	"err_api_auth":            {"需要 HTTP Basic 认证：用户名为 pid，密码为商户密钥", "HTTP Basic authentication required: the user is the pid, the password the app's key"},
+	"err_api_content_type":    {"Content-Type 须为 application/json（UTF-8）", "Content-Type must be application/json (UTF-8)"},
+	"err_api_too_large":       {"请求体超过 %d KiB", "The request body is larger than %d KiB"},
+	"err_api_json":            {"请求体须为一个 JSON 对象", "The request body must be one JSON object"},
+	"err_api_duplicate_field": {"JSON 字段 %s 出现了多次", "The JSON field %s is given more than once"},
+	"err_api_unknown_field":   {"未知字段 %s", "Unknown field %s"},
+	"err_api_want_string":     {"字段 %s 须为字符串", "%s must be a string"},
+	"err_api_want_integer":    {"字段 %s 须为整数", "%s must be an integer"},
+	"err_api_amount":          {"amount 须为正整数（单位：分），且不超过 100000000", "amount must be a positive integer number of fen, at most 100000000"},
+	"err_api_no_route":        {"没有这个 API 接口", "No such API endpoint"},
 
 	// The payment page of a gateway order (templates/pay.html): the
 	// shopper came from a merchant's site and goes back there.
