@@ -26,7 +26,7 @@ import (
 type DeliveryOptions struct {
 	Client  *http.Client // the merchant-calling client; gateway.NewSafeClient by default
 	Tick    time.Duration
-	Workers int // attempts in flight; default 16
+	Workers int // attempts in flight; default 32
 	// Kick, when set, wakes the worker before its tick (see
 	// Settings.Delivered).
 	Kick <-chan struct{}
@@ -48,7 +48,7 @@ func (s *Service) RunDeliveries(ctx context.Context, opt DeliveryOptions) {
 		opt.Tick = time.Second
 	}
 	if opt.Workers <= 0 {
-		opt.Workers = 16
+		opt.Workers = 32
 	}
 	if opt.After == nil {
 		opt.After = time.After
@@ -57,9 +57,9 @@ func (s *Service) RunDeliveries(ctx context.Context, opt DeliveryOptions) {
 		freed: make(chan struct{}, 1)}
 	defer f.wg.Wait()
 	for {
-		started, full := s.dispatch(ctx, opt.Client, f)
-		if started > 0 && full {
-			continue // more may be due as soon as a worker frees
+		started, more := s.dispatch(ctx, opt.Client, f)
+		if started > 0 && more {
+			continue // every worker busy, or more may be due: ask again
 		}
 		select {
 		case <-ctx.Done():
@@ -82,14 +82,17 @@ type flight struct {
 }
 
 // dispatch starts attempts of due deliveries on the free workers, and
-// reports how many it started and whether every worker is now busy.
+// reports how many it started and whether to ask again at once: every
+// worker is busy now, or it got all it asked for.
 func (s *Service) dispatch(ctx context.Context, client *http.Client, f *flight) (started int, full bool) {
 	f.mu.Lock()
-	busy := len(f.ids)
+	busy, room := len(f.ids), f.perApp
 	var saturated []int64
 	for pid, n := range f.apps {
 		if n >= f.perApp {
 			saturated = append(saturated, pid)
+		} else {
+			room = min(room, f.perApp-n)
 		}
 	}
 	f.mu.Unlock()
@@ -98,11 +101,12 @@ func (s *Service) dispatch(ctx context.Context, client *http.Client, f *flight) 
 		return 0, true
 	}
 	// SQLite's read does not lease: what is in flight comes back and is
-	// skipped. PostgreSQL's leases what it returns, and what is not started
-	// now is given back.
-	limit := free
-	if !s.store.Shared() {
-		limit += busy
+	// skipped. PostgreSQL's leases what it returns: it is asked for no more
+	// than any app in flight has room for, so that little is leased only to
+	// be given back (the loop asks again while it gets what it asked for).
+	limit := free + busy
+	if s.store.Shared() {
+		limit = min(free, room)
 	}
 	due, err := s.store.DueDeliveries(ctx, s.now(), limit, saturated...)
 	if err != nil {
@@ -147,7 +151,7 @@ func (s *Service) dispatch(ctx context.Context, client *http.Client, f *flight) 
 	if err := s.store.Unclaim(context.WithoutCancel(ctx), unstarted, s.now()); err != nil {
 		s.log.Error("deliveries: give back", "err", err)
 	}
-	return started, started == free
+	return started, started == free || s.store.Shared() && started == limit
 }
 
 // DeliverOnce attempts up to batch deliveries due now, workers at a time,
@@ -198,7 +202,7 @@ func (s *Service) deliver(ctx context.Context, client *http.Client, d models.Del
 	}
 	ev := &models.OrderEvent{Kind: models.EventDelivery, OK: a.OK, Actor: "notifier", Summary: summary,
 		Request: a.Request, Response: a.Reply}
-	if err := s.store.RecordAttempt(context.WithoutCancel(ctx), after, ev); err != nil {
+	if err := s.store.RecordAttempt(context.WithoutCancel(ctx), after, a.At, ev); err != nil {
 		s.log.Error("deliveries: record attempt", "out_trade_no", d.OutTradeNo, "delivery", d.ID, "err", err)
 		return
 	}

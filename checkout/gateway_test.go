@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -411,5 +412,45 @@ func TestASlowMerchantDoesNotHoldUpOthers(t *testing.T) {
 			t.Fatal("the fast merchant was not notified while the slow one held its connections")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// An order's notifications go out in the order they were written: a
+// payment reported after the order was closed waits, queued, until the
+// merchant has acknowledged order.closed.
+func TestAnOrdersNotificationsGoOutInOrder(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	app := r.MerchantApp(t, "api")
+	m := newMerchant(t, 1, "")
+	o, _, err := r.Svc.PlaceGatewayOrder(context.Background(), checkout.GatewayRequest{App: app, OutTradeNo: "ORDERED",
+		Name: "Item", Amount: 100, NotifyURL: m.srv.URL, Style: models.NotifyWebhook})
+	must(t, err)
+	r.Clock.Advance(5 * time.Minute)
+	if _, err := r.Svc.CloseGatewayOrder(context.Background(), app, o.OutTradeNo); err != nil {
+		t.Fatal(err)
+	}
+	_, applied, err := r.Svc.ConfirmPayment(context.Background(), checkout.Payment{OutTradeNo: o.OutTradeNo,
+		Payment: models.Payment{TransactionID: "4200ORDERED", TotalFee: 100, Source: "test", Actor: "test"}})
+	if err != nil || !applied {
+		t.Fatalf("paid after close: %v %v", applied, err)
+	}
+	ds := deliveries(t, r, o)
+	if len(ds) != 2 || ds[0].Type != models.TypeOrderClosed || ds[1].State != models.DeliveryQueued {
+		t.Fatalf("deliveries %+v, want order.closed pending and order.paid queued", ds)
+	}
+	r.Deliver(t) // order.closed fails
+	r.Deliver(t) // nothing due: order.paid waits
+	r.Clock.Advance(15 * time.Second)
+	r.Deliver(t) // order.closed delivered; order.paid now due
+	r.Deliver(t) // order.paid delivered
+	_, bodies := m.requests()
+	var types []string
+	for _, b := range bodies {
+		var ev gateway.Event
+		must(t, json.Unmarshal([]byte(b), &ev))
+		types = append(types, ev.Type)
+	}
+	if strings.Join(types, ",") != "order.closed,order.closed,order.paid" {
+		t.Fatalf("merchant got %v, want order.closed twice (one failure) then order.paid", types)
 	}
 }

@@ -257,6 +257,7 @@ var texts = map[string][2]string{
 	"admin_delivery_last_error":   {"最后错误", "Last error"},
 	"admin_delivery_when":         {"时间", "When"},
 	"admin_delivery_pending":      {"待发送", "Pending"},
+	"admin_delivery_queued":       {"排队中（等待本订单之前的通知）", "queued (after the order's earlier notification)"},
 	"admin_delivery_delivered":    {"已送达", "Delivered"},
 	"admin_delivery_failed":       {"已失败", "Failed"},
 	"admin_delivery_retrying":     {"重试中", "retrying"},

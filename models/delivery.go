@@ -7,6 +7,7 @@ type DeliveryState string
 
 const (
 	DeliveryPending   DeliveryState = "pending"   // to be sent at NextAt
+	DeliveryQueued    DeliveryState = "queued"    // waits for an earlier notification of its order
 	DeliveryDelivered DeliveryState = "delivered" // the merchant acknowledged it
 	DeliveryFailed    DeliveryState = "failed"    // every resend of the schedule failed; an admin may resend
 )

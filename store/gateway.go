@@ -55,12 +55,26 @@ func (s *Store) OrderByMerchant(ctx context.Context, pid int64, no string) (*mod
 	return &o, nil
 }
 
+// addDeliveries writes an order's new notifications, inside the
+// transaction that changes the order (whose row it holds locked on
+// PostgreSQL). A notification waits, queued, while an earlier one of the
+// same order is not finished, so that each order's go out in order; the
+// one before promotes it when it ends (RecordAttempt). Only pending ones
+// are ever claimed, which keeps the claim a plain index range.
 func addDeliveries(tx *gorm.DB, o *models.Order, ds []*models.Delivery) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	for _, d := range ds {
+	var open int64
+	if err := tx.Model(&models.Delivery{}).Where("order_id = ? AND state IN ?", o.ID,
+		[]models.DeliveryState{models.DeliveryPending, models.DeliveryQueued}).Limit(1).Count(&open).Error; err != nil {
+		return fmt.Errorf("open deliveries of %s: %w", o.OutTradeNo, err)
+	}
+	for i, d := range ds {
 		d.OrderID, d.OutTradeNo, d.AppPid = o.ID, o.OutTradeNo, o.AppPid
+		if open > 0 || i > 0 {
+			d.State = models.DeliveryQueued
+		}
 	}
 	if err := tx.Omit("Order").Create(ds).Error; err != nil {
 		return fmt.Errorf("add %d deliveries for %s: %w", len(ds), o.OutTradeNo, err)
@@ -75,14 +89,13 @@ func addDeliveries(tx *gorm.DB, o *models.Order, ds []*models.Delivery) error {
 const DeliveryLease = 60 * time.Second
 
 // DueDeliveries claims up to limit pending deliveries whose time has come,
-// the earliest due first, and only the oldest pending one of each order,
-// so that an order's notifications go out in the order they were written;
-// none of the apps in skipApps. On PostgreSQL they are leased (see claim);
-// on SQLite one instance owns the database and this is a plain read.
+// the earliest due first (at most one per order is pending: see
+// addDeliveries), none of the apps in skipApps. On PostgreSQL they are
+// leased (see claim); on SQLite one instance owns the database and this is
+// a plain read.
 func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int, skipApps ...int64) ([]models.Delivery, error) {
-	where := "state = ? AND next_at <= ? AND NOT EXISTS (SELECT 1 FROM deliveries e " +
-		"WHERE e.order_id = deliveries.order_id AND e.state = ? AND e.id < deliveries.id)"
-	args := []any{models.DeliveryPending, now.UTC(), models.DeliveryPending}
+	where := "state = ? AND next_at <= ?"
+	args := []any{models.DeliveryPending, now.UTC()}
 	if len(skipApps) > 0 {
 		where += " AND app_pid NOT IN ?"
 		args = append(args, skipApps)
@@ -118,8 +131,15 @@ func (s *Store) Unclaim(ctx context.Context, ids []uint, now time.Time) error {
 // RecordAttempt writes the delivery as it is after an attempt, with the
 // attempt's timeline entry, in one transaction. A failed attempt never
 // turns a delivery that was acknowledged meanwhile back into a pending one.
-func (s *Store) RecordAttempt(ctx context.Context, after models.Delivery, ev *models.OrderEvent) error {
+// A delivery that ends (delivered, or failed for good) lets the order's
+// next queued one go.
+func (s *Store) RecordAttempt(ctx context.Context, after models.Delivery, at time.Time, ev *models.OrderEvent) error {
 	return s.write(ctx, func(tx *gorm.DB) error {
+		// The order's row lock orders this against addDeliveries queueing
+		// a notification behind this one (PostgreSQL).
+		if err := s.forUpdate(tx).Select("id").First(&models.Order{}, after.OrderID).Error; err != nil {
+			return notFound(err, fmt.Sprintf("order of delivery %d", after.ID))
+		}
 		cols := []string{"state", "next_at", "failures", "attempts", "last_status", "last_error", "delivered_at", "updated_at"}
 		after.UpdatedAt = time.Now().UTC()
 		q := tx.Model(&models.Delivery{ID: after.ID}).Select(cols)
@@ -129,12 +149,37 @@ func (s *Store) RecordAttempt(ctx context.Context, after models.Delivery, ev *mo
 		if err := q.Updates(&after).Error; err != nil {
 			return fmt.Errorf("record attempt of delivery %d: %w", after.ID, err)
 		}
+		if after.State == models.DeliveryDelivered || after.State == models.DeliveryFailed {
+			if err := promoteNext(tx, after.OrderID, at); err != nil {
+				return err
+			}
+		}
 		ev.OrderID, ev.OutTradeNo = &after.OrderID, after.OutTradeNo
 		if err := tx.Omit("Order").Create(ev).Error; err != nil {
 			return fmt.Errorf("add attempt event of delivery %d: %w", after.ID, err)
 		}
 		return nil
 	})
+}
+
+// promoteNext makes the order's oldest queued delivery pending, due at,
+// unless one is pending already.
+func promoteNext(tx *gorm.DB, orderID uint, at time.Time) error {
+	var ds []models.Delivery
+	err := tx.Select("id", "state").Where("order_id = ? AND state IN ?", orderID,
+		[]models.DeliveryState{models.DeliveryPending, models.DeliveryQueued}).Order("id").Find(&ds).Error
+	if err != nil {
+		return fmt.Errorf("next delivery of order %d: %w", orderID, err)
+	}
+	if len(ds) == 0 || ds[0].State == models.DeliveryPending {
+		return nil
+	}
+	err = tx.Model(&models.Delivery{ID: ds[0].ID}).Updates(map[string]any{"state": models.DeliveryPending,
+		"next_at": at.UTC(), "updated_at": time.Now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("promote delivery %d: %w", ds[0].ID, err)
+	}
+	return nil
 }
 
 // Deliveries lists an order's merchant notifications, oldest first.
@@ -171,11 +216,15 @@ func (s *Store) DeliveryByID(ctx context.Context, id uint) (*models.Delivery, er
 // ResendDelivery puts a delivery back in the queue, due at, with its
 // schedule started over, and records who asked in the order's timeline. A
 // delivery already delivered is sent again too: the merchant asked for it.
+// A queued one stays queued behind its order's earlier notification.
 func (s *Store) ResendDelivery(ctx context.Context, id uint, at time.Time, ev *models.OrderEvent) (*models.Delivery, error) {
 	var d models.Delivery
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := s.forUpdate(tx).First(&d, id).Error; err != nil {
 			return notFound(err, fmt.Sprintf("delivery %d", id))
+		}
+		if d.State == models.DeliveryQueued {
+			return nil // it goes once the order's earlier notification ends
 		}
 		d = d.Resend(at)
 		d.UpdatedAt = time.Now().UTC()

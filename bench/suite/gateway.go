@@ -25,7 +25,7 @@ const (
 )
 
 var gatewayEnv = []string{"GATEWAY_PID=" + gatewayPid, "GATEWAY_KEY=" + gatewayKey,
-	"GATEWAY_ALLOW_PRIVATE_NOTIFY=1", "GATEWAY_RATE_PER_APP=100000000"}
+	"GATEWAY_ALLOW_PRIVATE_NOTIFY=1", "GATEWAY_RATE_PER_APP=1000000"}
 
 // merchantReceiver is a shop system's notify_url.
 type merchantReceiver struct {
