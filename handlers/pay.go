@@ -26,6 +26,9 @@ type payData struct {
 	Merchant *merchantView
 }
 
+// ForMerchant: a gateway order's page leads nowhere in the built-in shop.
+func (d payData) ForMerchant() bool { return d.Merchant != nil }
+
 // merchantView is what the payment page shows of a gateway order's merchant.
 type merchantView struct {
 	Name string // the merchant app's name; "" when unknown

@@ -83,6 +83,9 @@ func TestGatewayPaymentPageShowsTheMerchantAndReturnsThereWhenPaid(t *testing.T)
 			t.Errorf("unpaid gateway payment page has %s", unwanted)
 		}
 	}
+	if strings.Contains(page, `href="/"`) {
+		t.Error("the header of a gateway order's page links to the built-in shop")
+	}
 
 	if err := r.Sim.Pay(o.CodeURL); err != nil {
 		t.Fatal(err)
@@ -225,6 +228,9 @@ func TestShopPaymentPageHasNoMerchantParts(t *testing.T) {
 	o := r.PlaceOrder(t, "COFFEE", 2)
 	b := r.Browser(t)
 	page := get(t, b, r.App.URL+"/pay/"+o.Token)
+	if !strings.Contains(page, `class="brand" href="/"`) {
+		t.Error("the header of a shop order's page does not link to the shop")
+	}
 	if !strings.Contains(page, "<dd>咖啡豆 × 2</dd>") || !strings.Contains(appOf(t, page), `href="/"`) {
 		t.Error("shop payment page lacks its product line or the link back to the shop")
 	}

@@ -43,7 +43,13 @@ type view struct {
 	Title string
 	CSRF  string
 	Data  any
+	// ShopLink makes the header's brand a link to the built-in shop; not
+	// on a gateway order's page, whose shopper belongs to a merchant.
+	ShopLink bool
 }
+
+// merchantPage is page data that belongs to a merchant's shopper.
+type merchantPage interface{ ForMerchant() bool }
 
 // render executes the page into a buffer first, so that a template error
 // sends a clean error page and never half a page.
@@ -55,7 +61,10 @@ func (h *Handler) render(c *gin.Context, status int, page, title string, data an
 		return
 	}
 	l := h.language(c)
-	v := view{L: l, Title: l.T(title), CSRF: c.GetString(csrfKey), Data: data}
+	v := view{L: l, Title: l.T(title), CSRF: c.GetString(csrfKey), Data: data, ShopLink: true}
+	if m, ok := data.(merchantPage); ok && m.ForMerchant() {
+		v.ShopLink = false
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		h.log.Error("render", "page", page, "err", err, "request_id", c.GetString(requestIDKey))
