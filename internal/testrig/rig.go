@@ -96,6 +96,9 @@ type Options struct {
 	GatewayRate int
 	// Log receives the shop's log lines; default TESTRIG_LOG or nowhere.
 	Log *slog.Logger
+	// WeChat, when set, wraps the rig's v2 client into the checkout's
+	// WeChat: a test double of another API.
+	WeChat func(*wxpay.Client) checkout.WeChat
 }
 
 // Products are the rig's catalogue.
@@ -161,7 +164,11 @@ func New(tb testing.TB, opt Options) *Rig {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: r.WeChat, Logger: r.Log, Now: now,
+	var wx checkout.WeChat = r.WeChat
+	if opt.WeChat != nil {
+		wx = opt.WeChat(r.WeChat)
+	}
+	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: wx, Logger: r.Log, Now: now,
 		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: r.App.URL + "/wxpay/notify", ServerIP: "127.0.0.1",
 			MaxOpenOrdersPerClient: opt.MaxOpenOrders, PublicURL: r.App.URL, AllowPrivateNotify: !opt.ForbidPrivateNotify}})
 	r.Auth, _, err = auth.New(context.Background(), auth.Options{Store: r.Store, Password: AdminPassword, Now: now,
