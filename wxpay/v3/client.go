@@ -72,7 +72,9 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("wxpayv3: BaseURL %q is not an absolute http(s) URL", cfg.BaseURL)
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		// WeChat never redirects; a 3xx is not its answer and is not followed.
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
