@@ -119,6 +119,9 @@ func (v *V3) loadMerchantKey(env func(string, string) string) error {
 		return fmt.Errorf("WXPAY_MCH_PRIVATE_KEY_FILE %q: not an RSA private key in PEM (want apiclient_key.pem, "+
 			"\"-----BEGIN PRIVATE KEY-----\"): %s", path, keyProblem(err))
 	}
+	if bits := v.MchPrivateKey.N.BitLen(); bits < 2048 {
+		return fmt.Errorf("WXPAY_MCH_PRIVATE_KEY_FILE %q: an RSA key of %d bits; WeChat Pay's merchant API keys are RSA 2048", path, bits)
+	}
 	serial := env("WXPAY_MCH_CERT_SERIAL", "")
 	if serial == "" {
 		return fmt.Errorf("WXPAY_MCH_CERT_SERIAL is required in v3: the serial number (hex) of the merchant API certificate")
