@@ -59,16 +59,8 @@ func (a *app) simV3Keys() (*wxpaysim.V3Keys, error) {
 	ctx := context.Background()
 	stored, err := a.store.Setting(ctx, simV3KeysSetting)
 	if errors.Is(err, store.ErrNotFound) {
-		keys, err := wxpaysim.GenerateV3Keys(rand.Reader)
-		if err != nil {
-			return nil, fmt.Errorf("built-in simulator: v3 keys: %w", err)
-		}
-		b, err := json.Marshal(keys.MarshalPEM())
-		if err != nil {
+		if err := a.createSimV3Keys(ctx); err != nil {
 			return nil, err
-		}
-		if _, err := a.store.CreateSetting(ctx, simV3KeysSetting, string(b)); err != nil {
-			return nil, fmt.Errorf("built-in simulator: keep v3 keys: %w", err)
 		}
 		stored, err = a.store.Setting(ctx, simV3KeysSetting)
 	}
@@ -84,4 +76,21 @@ func (a *app) simV3Keys() (*wxpaysim.V3Keys, error) {
 		return nil, fmt.Errorf("built-in simulator: stored v3 keys: %w", err)
 	}
 	return keys, nil
+}
+
+// createSimV3Keys stores new keys unless another instance stored its own
+// first; the caller reads back whichever won.
+func (a *app) createSimV3Keys(ctx context.Context) error {
+	keys, err := wxpaysim.GenerateV3Keys(rand.Reader)
+	if err != nil {
+		return fmt.Errorf("built-in simulator: v3 keys: %w", err)
+	}
+	b, err := json.Marshal(keys.MarshalPEM())
+	if err != nil {
+		return err
+	}
+	if _, err := a.store.CreateSetting(ctx, simV3KeysSetting, string(b)); err != nil {
+		return fmt.Errorf("built-in simulator: keep v3 keys: %w", err)
+	}
+	return nil
 }
