@@ -1,5 +1,6 @@
-// Package wxpaysim is a WeChat Pay v2 server for tests and demos: the three
-// Native-payment endpoints with the real validation and error codes, a
+// Package wxpaysim is a WeChat Pay server, v2 and v3 (SPEC §3, §7), for
+// tests and demos: the Native-payment endpoints of both APIs with the real
+// validation and error codes, over one set of orders, a
 // "phone" page that plays the shopper's WeChat app, a notifier that sends
 // signed payment notifications on WeChat's retry schedule, and fault
 // injection, with its orders optionally kept in a StateStore across
@@ -10,7 +11,10 @@
 // mounted (strip the prefix, e.g. with http.StripPrefix, and set
 // Options.BasePath so the phone page builds its own links):
 //
-//	POST /pay/unifiedorder, /pay/orderquery, /pay/closeorder   the API
+//	POST /pay/unifiedorder, /pay/orderquery, /pay/closeorder   the v2 API
+//	POST /v3/pay/transactions/native                           the v3 API (with Options.V3Keys)
+//	GET  /v3/pay/transactions/out-trade-no/{no}?mchid=…
+//	POST /v3/pay/transactions/out-trade-no/{no}/close
 //	GET  /scan?code_url=…, POST /scan                          the phone page
 //	GET  /deliveries                                           the last notification attempts (JSON)
 //	GET  /control, POST /control                               fault injection (JSON)
