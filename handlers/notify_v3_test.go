@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -13,116 +13,33 @@ import (
 	"testing"
 	"time"
 
-	"wxcheckout/checkout"
 	"wxcheckout/internal/testrig"
 	"wxcheckout/models"
-	"wxcheckout/wxpay"
 	"wxcheckout/wxpay/v3"
 	"wxcheckout/wxpay/wxpaysim"
 )
 
-const (
-	v3PubKeyID = "PUB_KEY_ID_0114232134912410000000000000"
-	v3APIKey   = "v3-notify-test-key-0123456789ab!" // 32 bytes
-)
-
 var (
 	v3KeysOnce sync.Once
-	v3WeChat   *rsa.PrivateKey // signs as WeChat Pay (its public key mode)
-	v3Stranger *rsa.PrivateKey // anyone else
+	v3Stranger *rsa.PrivateKey // signs as anyone but WeChat Pay
 )
 
 func v3Keys(t testing.TB) {
 	t.Helper()
 	v3KeysOnce.Do(func() {
 		var err error
-		if v3WeChat, err = rsa.GenerateKey(rand.Reader, 2048); err == nil {
-			v3Stranger, err = rsa.GenerateKey(rand.Reader, 2048)
-		}
-		if err != nil {
+		if v3Stranger, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 			panic(err)
 		}
 	})
 }
 
-// v3Double plays the v3 adapter's ParseNotificationV3 over the rig's v2
-// client, built from the protocol's primitives, until the real adapter
-// is wired into the rig.
-type v3Double struct {
-	*wxpay.Client
-	ver *wxpayv3.Verifier
-	now func() time.Time
-}
-
-func (d *v3Double) ParseNotificationV3(h http.Header, body []byte) (*wxpayv3.Notification, error) {
-	if err := d.ver.Verify(h, body, d.now()); err != nil {
-		return nil, err
-	}
-	var env struct {
-		ID           string           `json:"id"`
-		CreateTime   string           `json:"create_time"`
-		EventType    string           `json:"event_type"`
-		ResourceType string           `json:"resource_type"`
-		Summary      string           `json:"summary"`
-		Resource     wxpayv3.Resource `json:"resource"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&env); err != nil {
-		return nil, fmt.Errorf("%w: %v", wxpayv3.ErrMalformed, err)
-	}
-	pt, err := wxpayv3.Decrypt([]byte(v3APIKey), env.Resource)
-	if err != nil {
-		return nil, err
-	}
-	n := &wxpayv3.Notification{ID: env.ID, EventType: env.EventType, Summary: env.Summary, Plaintext: pt}
-	if env.EventType != "TRANSACTION.SUCCESS" {
-		return n, nil
-	}
-	var tx struct {
-		AppID         string `json:"appid"`
-		MchID         string `json:"mchid"`
-		OutTradeNo    string `json:"out_trade_no"`
-		TransactionID string `json:"transaction_id"`
-		TradeType     string `json:"trade_type"`
-		BankType      string `json:"bank_type"`
-		Attach        string `json:"attach"`
-		SuccessTime   string `json:"success_time"`
-		Payer         struct {
-			OpenID string `json:"openid"`
-		} `json:"payer"`
-		Amount struct {
-			Total int64 `json:"total"`
-		} `json:"amount"`
-	}
-	if err := json.Unmarshal(pt, &tx); err != nil {
-		return nil, fmt.Errorf("%w: %v", wxpayv3.ErrMalformed, err)
-	}
-	end, err := time.Parse(time.RFC3339, tx.SuccessTime)
-	if err != nil {
-		return nil, fmt.Errorf("%w: success_time", wxpay.ErrInvalidParam)
-	}
-	n.Transaction = &wxpay.Notification{AppID: tx.AppID, MchID: tx.MchID, ResultCode: "SUCCESS", TradeType: tx.TradeType,
-		BankType: tx.BankType, TotalFee: tx.Amount.Total, TransactionID: tx.TransactionID, OutTradeNo: tx.OutTradeNo,
-		Attach: tx.Attach, TimeEnd: end, OpenID: tx.Payer.OpenID}
-	if tx.AppID != wxpaysim.DemoAppID || tx.MchID != wxpaysim.DemoMchID {
-		return n, fmt.Errorf("%w: %s %s", wxpay.ErrMerchantMismatch, tx.AppID, tx.MchID)
-	}
-	return n, nil
-}
-
-// v3Rig is a rig whose checkout speaks v3 through the double.
-func v3Rig(t *testing.T) *testrig.Rig {
+// v3Rig is a rig whose checkout speaks v3 to the simulator through the
+// real adapter.
+func v3Rig(t *testing.T, sign string) *testrig.Rig {
 	t.Helper()
 	v3Keys(t)
-	var clock *testrig.Clock
-	r := testrig.New(t, testrig.Options{WeChat: func(c *wxpay.Client) checkout.WeChat {
-		ver := wxpayv3.NewVerifier()
-		ver.Add(v3PubKeyID, &v3WeChat.PublicKey)
-		return &v3Double{Client: c, ver: ver, now: func() time.Time { return clock.Now() }}
-	}})
-	clock = r.Clock
-	return r
+	return testrig.New(t, testrig.Options{V3: true, V3Sign: sign})
 }
 
 // v3Notice is a v3 notification as WeChat sends it; each field can be
@@ -138,8 +55,14 @@ type v3Notice struct {
 	Tamper func([]byte) []byte
 }
 
+// newV3Notice is o's payment notification signed with the rig's simulator's
+// WeChat Pay public key.
 func newV3Notice(r *testrig.Rig, o *models.Order) *v3Notice {
-	return &v3Notice{EventType: "TRANSACTION.SUCCESS", Key: v3WeChat, Serial: v3PubKeyID, At: r.Clock.Now(), APIKey: v3APIKey,
+	return noticeFor(r.V3Keys, r.Clock.Now(), o)
+}
+
+func noticeFor(k *wxpaysim.V3Keys, at time.Time, o *models.Order) *v3Notice {
+	return &v3Notice{EventType: "TRANSACTION.SUCCESS", Key: k.PublicKeyPrivate, Serial: k.PublicKeyID, At: at, APIKey: k.APIv3Key,
 		Tx: map[string]any{"appid": wxpaysim.DemoAppID, "mchid": wxpaysim.DemoMchID, "out_trade_no": o.OutTradeNo,
 			"transaction_id": "4200000002202611221234567890", "trade_type": "NATIVE", "trade_state": "SUCCESS",
 			"trade_state_desc": "支付成功", "bank_type": "OTHERS", "attach": "", "success_time": "2026-11-22T18:05:00+08:00",
@@ -219,7 +142,7 @@ func paidTransitions(t *testing.T, r *testrig.Rig, no string) (transitions, noti
 }
 
 func TestNotifyV3AppliesOnce(t *testing.T) {
-	r := v3Rig(t)
+	r := v3Rig(t, "")
 	o := r.PlaceOrder(t, "COFFEE", 2)
 	h, body := newV3Notice(r, o).build(t)
 	for i := range 2 { // the same notification again: acknowledged, applied once
@@ -240,7 +163,7 @@ func TestNotifyV3AppliesOnce(t *testing.T) {
 		if ev.Kind != models.EventNotifyV3 {
 			continue
 		}
-		if !strings.Contains(ev.Request, `"out_trade_no":"`+o.OutTradeNo+`"`) || strings.Contains(ev.Request, v3APIKey) ||
+		if !strings.Contains(ev.Request, `"out_trade_no":"`+o.OutTradeNo+`"`) || strings.Contains(ev.Request, r.V3Keys.APIv3Key) ||
 			strings.Contains(ev.Request, "ciphertext") || ev.Response != "" || !ev.OK {
 			t.Errorf("timeline entry = %+v; want the decrypted transaction, no key, an empty 204 reply", ev)
 		}
@@ -248,7 +171,7 @@ func TestNotifyV3AppliesOnce(t *testing.T) {
 }
 
 func TestNotifyV3RefusalsChangeNothing(t *testing.T) {
-	r := v3Rig(t)
+	r := v3Rig(t, "")
 	o := r.PlaceOrder(t, "COFFEE", 1)
 	other := r.PlaceOrder(t, "PENNY", 1)
 	edit := func(f func(n *v3Notice)) func(*testing.T) (http.Header, []byte) {
@@ -267,6 +190,8 @@ func TestNotifyV3RefusalsChangeNothing(t *testing.T) {
 		{"from the future", edit(func(n *v3Notice) { n.At = n.At.Add(10 * time.Minute) }), 401, "timestamp outside the allowed window"},
 		{"unknown serial", edit(func(n *v3Notice) { n.Serial = "PUB_KEY_ID_0114232134912410000000009999" }), 401, "unknown Wechatpay-Serial"},
 		{"platform serial we do not have", edit(func(n *v3Notice) { n.Serial = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1" }), 401, "unknown Wechatpay-Serial"},
+		{"the merchant's own serial", edit(func(n *v3Notice) { n.Serial, n.Key = r.V3Keys.MchSerial(), r.V3Keys.MchKey }), 401, "unknown Wechatpay-Serial"},
+		{"public key signed, platform serial", edit(func(n *v3Notice) { n.Serial = r.V3Keys.PlatformSerial() }), 401, "invalid sign"},
 		{"bad signature", edit(func(n *v3Notice) { n.Key = v3Stranger }), 401, "invalid sign"},
 		{"body changed after signing", func(t *testing.T) (http.Header, []byte) {
 			h, b := newV3Notice(r, o).build(t)
@@ -282,12 +207,9 @@ func TestNotifyV3RefusalsChangeNothing(t *testing.T) {
 				var env map[string]any
 				_ = json.Unmarshal(b, &env)
 				res := env["resource"].(map[string]any)
-				ct := []byte(res["ciphertext"].(string))
-				ct[10] ^= 'A' ^ 'B'
-				if ct[10] == ct[11] {
-					ct[10] ^= 1
-				}
-				res["ciphertext"] = string(ct)
+				ct, _ := base64.StdEncoding.DecodeString(res["ciphertext"].(string))
+				ct[10] ^= 1
+				res["ciphertext"] = base64.StdEncoding.EncodeToString(ct)
 				out, _ := json.Marshal(env)
 				return out
 			}
@@ -300,7 +222,7 @@ func TestNotifyV3RefusalsChangeNothing(t *testing.T) {
 			n.Tx["amount"] = map[string]any{"total": int64(other.TotalFee), "currency": "CNY"}
 		}), 400, "amount mismatch"},
 		{"unknown order", edit(func(n *v3Notice) { n.Tx["out_trade_no"] = "20261122000000000000NOSUCH1" }), 400, "unknown out_trade_no"},
-		{"malformed JSON", edit(func(n *v3Notice) { n.Tamper = func(b []byte) []byte { return b[:len(b)-1] } }), 400, ""},
+		{"malformed JSON", edit(func(n *v3Notice) { n.Tamper = func(b []byte) []byte { return b[:len(b)-1] } }), 400, "malformed JSON"},
 		{"oversized", func(t *testing.T) (http.Header, []byte) {
 			n := newV3Notice(r, o)
 			n.Tamper = func([]byte) []byte { return []byte(`{"id":"` + strings.Repeat("x", 70<<10) + `"}`) }
@@ -337,7 +259,7 @@ func TestNotifyV3RefusalsChangeNothing(t *testing.T) {
 }
 
 func TestNotifyV3OtherEventsAreAcknowledged(t *testing.T) {
-	r := v3Rig(t)
+	r := v3Rig(t, "")
 	o := r.PlaceOrder(t, "COFFEE", 1)
 	before := snap(r.Order(t, o.OutTradeNo))
 	for _, ev := range []string{"REFUND.SUCCESS", "REFUND.ABNORMAL", "REFUND.CLOSED", "SOMETHING.NEW"} {
@@ -358,8 +280,7 @@ func TestNotifyV3OtherEventsAreAcknowledged(t *testing.T) {
 func TestNotifyV3RefusedByAV2Shop(t *testing.T) {
 	r := testrig.New(t, testrig.Options{})
 	o := r.PlaceOrder(t, "COFFEE", 1)
-	v3Keys(t)
-	h, body := newV3Notice(r, o).build(t)
+	h, body := noticeFor(testrig.SharedV3Keys(t), r.Clock.Now(), o).build(t)
 	status, reply := postNotifyV3(t, r, h, body)
 	if status != http.StatusNotFound || !strings.Contains(reply, `"code":"FAIL"`) {
 		t.Errorf("v3 notification to a v2 shop: %d %s, want 404 FAIL", status, reply)
@@ -370,7 +291,7 @@ func TestNotifyV3RefusedByAV2Shop(t *testing.T) {
 }
 
 func TestNotifyV3ConcurrentDuplicatesApplyOnce(t *testing.T) {
-	r := v3Rig(t)
+	r := v3Rig(t, "")
 	o := r.PlaceOrder(t, "COFFEE", 3)
 	h, body := newV3Notice(r, o).build(t)
 	const n = 30
@@ -397,5 +318,60 @@ func TestNotifyV3ConcurrentDuplicatesApplyOnce(t *testing.T) {
 	}
 	if tr, notices := paidTransitions(t, r, o.OutTradeNo); tr != 1 || notices != n {
 		t.Errorf("timeline: %d PAID transitions, %d notifications; want 1 and %d", tr, notices, n)
+	}
+}
+
+// A payment made on the simulator's phone reaches the shop as a v3
+// notification, signed and encrypted by the simulator, and is applied once;
+// with --v3-sign both, replies and notifications come signed by the public
+// key and by the platform certificate by turns (a switch), and the shop
+// verifies every one.
+func TestNotifyV3FromTheSimulator(t *testing.T) {
+	for _, sign := range []string{wxpaysim.V3SignPubKey, wxpaysim.V3SignCert, wxpaysim.V3SignBoth} {
+		t.Run(sign, func(t *testing.T) {
+			r := v3Rig(t, sign)
+			o := r.PlaceOrder(t, "COFFEE", 1)
+			if o.Status != models.StatusNotPay || !strings.HasPrefix(o.CodeURL, "weixin://") {
+				t.Fatalf("v3 checkout: %s %q", o.Status, o.CodeURL)
+			}
+			for range 3 { // replies signed by turns under "both"
+				if err := r.Svc.Sync(t.Context(), o.OutTradeNo, "test"); err != nil {
+					t.Fatalf("query before payment: %v", err)
+				}
+			}
+			changes, cancel := r.Svc.Watch(o.OutTradeNo)
+			defer cancel()
+			if err := r.Sim.PayOutTradeNo(o.OutTradeNo); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case s := <-changes:
+				if s != models.StatusPaid {
+					t.Fatalf("status change %s, want PAID", s)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no payment after 10 s: the simulator's v3 notification was not applied")
+			}
+			if err := r.Svc.Sync(t.Context(), o.OutTradeNo, "test"); err != nil {
+				t.Errorf("query after payment: %v", err)
+			}
+			if tr, n := paidTransitions(t, r, o.OutTradeNo); tr != 1 || n < 1 {
+				t.Errorf("timeline: %d PAID transitions, %d v3 notifications", tr, n)
+			}
+		})
+	}
+}
+
+func TestNotifyV3SignedByThePlatformCertificate(t *testing.T) {
+	r := v3Rig(t, "")
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	n := newV3Notice(r, o)
+	n.Key, n.Serial = r.V3Keys.PlatformKey, strings.ToLower(r.V3Keys.PlatformSerial()) // serials compare case-insensitively
+	h, body := n.build(t)
+	if status, reply := postNotifyV3(t, r, h, body); status != http.StatusNoContent {
+		t.Fatalf("reply %d %s, want 204", status, reply)
+	}
+	if got := r.Order(t, o.OutTradeNo); got.Status != models.StatusPaid {
+		t.Errorf("order = %s, want PAID", got.Status)
 	}
 }
