@@ -187,11 +187,9 @@ func (c *Config) loadMerchant() error {
 	switch {
 	case c.AppID == "":
 		return fmt.Errorf("WXPAY_APPID is required when WXPAY_MCH_ID is set")
-	case c.APIVersion == APIv3:
-		// WXPAY_API_KEY is v2's; loadV3Merchant checks v3's credentials.
-	case c.APIKey == "":
+	case c.APIVersion == APIv2 && c.APIKey == "": // v3's credentials: loadV3Merchant
 		return fmt.Errorf("WXPAY_API_KEY is required when WXPAY_MCH_ID is set")
-	case len(c.APIKey) != 32:
+	case c.APIVersion == APIv2 && len(c.APIKey) != 32:
 		return fmt.Errorf("WXPAY_API_KEY: a WeChat Pay APIv2 key is 32 characters")
 	case c.NotifyURL == "" && !c.publicURLSet:
 		return fmt.Errorf("PUBLIC_URL or WXPAY_NOTIFY_URL is required when WXPAY_MCH_ID is set: WeChat must reach the notify URL")

@@ -205,6 +205,7 @@ func TestV3BadValuesNameTheVariable(t *testing.T) {
 			map[string]string{"WXPAY_MCH_ID": "", "PUBLIC_URL": "", "WXPAY_API_BASE": "http://127.0.0.1:9090", "WXPAY_APIV3_KEY": ""},
 			"WXPAY_APIV3_KEY", "--keys"},
 		{"no appid", "pubkey", map[string]string{"WXPAY_APPID": ""}, "WXPAY_APPID", ""},
+		{"no public URL", "pubkey", map[string]string{"PUBLIC_URL": ""}, "PUBLIC_URL or WXPAY_NOTIFY_URL", ""},
 	}
 	for _, tt := range tests {
 		m := f.env(tt.mode)
