@@ -41,6 +41,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 const usage = `usage:
   wxcheckout [serve]                     run the shop (built-in simulator unless WXPAY_MCH_ID is set)
-  wxcheckout sim [--addr 127.0.0.1:9090] [--speedup N] [--state FILE]
-                                         run the WeChat Pay v2 simulator on its own
+  wxcheckout sim [--addr 127.0.0.1:9090] [--speedup N] [--state FILE] [--keys DIR] [--v3-sign pubkey|cert|both]
+                                         run the WeChat Pay simulator (v2 and v3) on its own
 `

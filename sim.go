@@ -2,18 +2,21 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 
 	"wxcheckout/wxpay/wxpaysim"
 )
 
-// runSim is `wxcheckout sim`: the WeChat Pay v2 simulator on its own, for
-// other merchant software to point at; its orders live in memory, or in the
-// --state file across restarts.
+// runSim is `wxcheckout sim`: the WeChat Pay simulator, v2 and v3, on its
+// own, for other merchant software to point at; its orders live in memory,
+// or in the --state file across restarts; its v3 keys are the --keys
+// directory's files (SPEC §7), or made in memory.
 func runSim(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	fs.SetOutput(stdout)
@@ -22,13 +25,22 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	addr := fs.String("addr", "127.0.0.1:9090", "listen address (e.g. :9090 for every interface)")
 	speedup := fs.Float64("speedup", 1, "divide every notification retry delay by this")
 	statePath := fs.String("state", "", "keep the orders in this JSON file across restarts (default: in memory)")
+	keysDir := fs.String("keys", "", "API v3 keys directory: its files are loaded, missing ones created (default: keys in memory)")
+	v3Sign := fs.String("v3-sign", wxpaysim.V3SignPubKey, "what v3 replies and notifications are signed with: pubkey, cert or both (alternating)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *speedup <= 0 {
 		return fmt.Errorf("sim: --speedup must be positive, got %v", *speedup)
 	}
+	if err := wxpaysim.CheckV3Sign(*v3Sign); err != nil {
+		return fmt.Errorf("sim: --v3-sign: %w", err)
+	}
 	state, err := simState(*statePath)
+	if err != nil {
+		return err
+	}
+	keys, err := simV3Keys(*keysDir)
 	if err != nil {
 		return err
 	}
@@ -39,6 +51,8 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 		Speedup: *speedup,
 		Logger:  slog.New(slog.NewTextHandler(stdout, nil)),
 		State:   state,
+		V3Keys:  keys,
+		V3Sign:  *v3Sign,
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -48,7 +62,46 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	opts.Logger.Info("wxpaysim listening", "base_url", base, "phone_page", base+"/scan",
 		"appid", orDefault(opts.AppID, wxpaysim.DemoAppID), "mch_id", orDefault(opts.MchID, wxpaysim.DemoMchID),
 		"speedup", *speedup, "state", orDefault(*statePath, "memory"))
+	logV3Setup(opts.Logger, *keysDir, keys, *v3Sign)
 	return wxpaysim.Serve(ctx, ln, opts)
+}
+
+// simV3Keys loads or creates the --keys files, or makes keys in memory.
+func simV3Keys(dir string) (*wxpaysim.V3Keys, error) {
+	if dir == "" {
+		k, err := wxpaysim.GenerateV3Keys(rand.Reader)
+		if err != nil {
+			return nil, fmt.Errorf("sim: v3 keys: %w", err)
+		}
+		return k, nil
+	}
+	k, err := wxpaysim.LoadOrCreateV3Keys(dir)
+	if err != nil {
+		return nil, fmt.Errorf("sim: --keys: %w", err)
+	}
+	return k, nil
+}
+
+// logV3Setup says how to configure a v3 merchant program against the
+// simulator: file paths, serials and IDs, never a private key or the
+// APIv3 key itself.
+func logV3Setup(log *slog.Logger, dir string, k *wxpaysim.V3Keys, mode string) {
+	if dir == "" {
+		log.Info("wxpaysim v3: keys made in memory for this run only; start with --keys DIR to configure a v3 program",
+			"v3_sign", mode)
+		return
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	log.Info("wxpaysim v3", "keys_dir", dir, "v3_sign", mode,
+		"WXPAY_MCH_CERT_SERIAL", k.MchSerial(),
+		"WXPAY_MCH_PRIVATE_KEY_FILE", filepath.Join(dir, wxpaysim.FileMchKey),
+		"WXPAY_APIV3_KEY", "the contents of "+filepath.Join(dir, wxpaysim.FileAPIv3Key),
+		"WXPAY_PUBLIC_KEY_FILE", filepath.Join(dir, wxpaysim.FilePubKey),
+		"WXPAY_PUBLIC_KEY_ID", k.PublicKeyID,
+		"WXPAY_PLATFORM_CERT_FILE", filepath.Join(dir, wxpaysim.FilePlatformCert),
+		"platform_cert_serial", k.PlatformSerial())
 }
 
 // simState is the --state file, or nil for state in memory. A file that

@@ -17,7 +17,8 @@ func (s *Server) api(op string, handle func(*call) reply) http.Handler {
 			s.writeReply(w, op, c, *early)
 			return
 		}
-		rep, send := s.withAPIFault(r, c, handle)
+		rep, send := withAPIFault(s, r, op, func() reply { return handle(c) },
+			failure(wxpay.CodeSystemError, "系统超时，请使用相同参数再次调用"))
 		if !send {
 			s.log.Info("wxpaysim api: hung call abandoned", "op", op, "out_trade_no", c.req["out_trade_no"])
 			return
@@ -27,21 +28,22 @@ func (s *Server) api(op string, handle func(*call) reply) http.Handler {
 }
 
 // withAPIFault runs handle unless a SYSTEMERROR or hang fault is pending
-// for op. It reports false when no reply should be written: the client gave
-// up on a hung call, or the server is closing.
-func (s *Server) withAPIFault(r *http.Request, c *call, handle func(*call) reply) (reply, bool) {
-	f, ok := s.takeAPIFault(c.op)
+// for op; sysErr is the API's SYSTEMERROR answer. It reports false when no
+// reply should be written: the client gave up on a hung call, or the server
+// is closing.
+func withAPIFault[R any](s *Server, r *http.Request, op string, handle func() R, sysErr R) (R, bool) {
+	f, ok := s.takeAPIFault(op)
 	if !ok {
-		return handle(c), true
+		return handle(), true
 	}
 	if f.Kind == FaultSystemError {
 		// Answered before the call takes effect, as when WeChat's backend
 		// is down: an identical retry must then succeed.
-		return failure(wxpay.CodeSystemError, "系统超时，请使用相同参数再次调用"), true
+		return sysErr, true
 	}
-	var rep reply
+	var rep R
 	if f.Apply {
-		rep = handle(c) // takes effect; the reply is what gets lost
+		rep = handle() // takes effect; the reply is what gets lost
 	}
 	// Real time, not the injected clock: the point is to outlast the
 	// client's own (real) timeout.
@@ -55,7 +57,7 @@ func (s *Server) withAPIFault(r *http.Request, c *call, handle func(*call) reply
 	case <-t.C:
 	}
 	if !f.Apply {
-		rep = handle(c)
+		rep = handle()
 	}
 	return rep, true
 }

@@ -16,7 +16,7 @@ type Delivery struct {
 	HTTPStatus int       `json:"http_status"`     // 0 when nothing was sent or no answer came
 	Reply      string    `json:"reply"`           // the start of the merchant's answer
 	Error      string    `json:"error,omitempty"` // transport failure
-	Accepted   bool      `json:"accepted"`        // 2xx with the SUCCESS XML
+	Accepted   bool      `json:"accepted"`        // v2: 2xx with the SUCCESS XML; v3: 200 or 204
 	Fault      string    `json:"fault,omitempty"` // injected faults applied, comma-separated
 }
 

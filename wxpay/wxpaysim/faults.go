@@ -29,6 +29,10 @@ const (
 	FaultBadSign FaultKind = "bad_sign"
 	// FaultWrongAmount: the next Count attempts say total_fee+1, correctly signed.
 	FaultWrongAmount FaultKind = "wrong_amount"
+	// FaultBadResource: the next Count v3 attempts carry a resource
+	// encrypted with another APIv3 key, correctly signed (what a merchant
+	// with a wrong WXPAY_APIV3_KEY sees). v2 attempts do not take it.
+	FaultBadResource FaultKind = "bad_resource"
 	// FaultSystemError: the next Count API calls (to Endpoint, or any)
 	// answer result_code=FAIL err_code=SYSTEMERROR without taking effect.
 	FaultSystemError FaultKind = "systemerror"
@@ -73,7 +77,7 @@ func (f *Fault) normalize() error {
 		return fmt.Errorf("wxpaysim: unknown endpoint %q", f.Endpoint)
 	}
 	switch f.Kind {
-	case FaultDrop, FaultDropAll, FaultReorder, FaultBadSign, FaultWrongAmount, FaultSystemError:
+	case FaultDrop, FaultDropAll, FaultReorder, FaultBadSign, FaultWrongAmount, FaultSystemError, FaultBadResource:
 	case FaultDuplicate:
 		f.Copies = max(f.Copies, 2)
 	case FaultDelay:
@@ -167,12 +171,13 @@ func (s *Server) takeAPIFault(op string) (Fault, bool) {
 // attemptFaults are the faults one notification attempt carries.
 type attemptFaults struct {
 	drop, badSign, wrongAmount bool
+	badResource                bool
 	delay                      time.Duration
 	copies                     int
 	names                      []string
 }
 
-func (s *Server) takeAttemptFaults() attemptFaults {
+func (s *Server) takeAttemptFaults(v3 bool) attemptFaults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := attemptFaults{copies: 1}
@@ -194,6 +199,9 @@ func (s *Server) takeAttemptFaults() attemptFaults {
 	}
 	_, a.badSign = has(FaultBadSign)
 	_, a.wrongAmount = has(FaultWrongAmount)
+	if v3 {
+		_, a.badResource = has(FaultBadResource)
+	}
 	return a
 }
 

@@ -33,12 +33,16 @@ type notice struct {
 	url        string
 	fields     wxpay.Params // unsigned
 	signType   wxpay.SignType
+	v3         *v3Notice // a v3 order's notification; fields and signType are then unused
 }
 
 // notification builds the fields of o's payment notification. sign_type
 // is left out, as WeChat leaves it out for HMAC-SHA256 orders; merchants
 // tell the algorithm by the sign's length. Guarded by s.mu.
 func (s *Server) notification(o *order) notice {
+	if o.v3 {
+		return s.v3Notification(o)
+	}
 	p := o.paidFields()
 	p["return_code"], p["return_msg"], p["result_code"] = "SUCCESS", "OK", "SUCCESS"
 	p["appid"], p["mch_id"], p["nonce_str"] = s.opts.AppID, s.opts.MchID, wxpay.NewNonce()
@@ -141,7 +145,7 @@ func (s *Server) refuseURL(n notice, attempt int) {
 // attempt makes one delivery attempt, applying the pending faults, and
 // reports whether the merchant acknowledged it.
 func (s *Server) attempt(n notice, num int, reordered bool) bool {
-	a := s.takeAttemptFaults()
+	a := s.takeAttemptFaults(n.v3 != nil)
 	if reordered {
 		a.names = append(a.names, string(FaultReorder))
 	}
@@ -153,7 +157,7 @@ func (s *Server) attempt(n notice, num int, reordered bool) bool {
 	if a.delay > 0 && !s.sleep(a.delay) {
 		return false
 	}
-	body := s.signNotice(n, a)
+	body := s.noticeMessage(n, a)
 	if a.copies == 1 {
 		return s.post(n, Delivery{Attempt: num, Fault: fault}, body)
 	}
@@ -164,6 +168,23 @@ func (s *Server) attempt(n notice, num int, reordered bool) bool {
 	}
 	wg.Wait()
 	return slices.Contains(acks, true)
+}
+
+// outgoing is one signed notification, ready to post.
+type outgoing struct {
+	body   []byte
+	header http.Header
+	err    error // it could not be made; nothing is sent
+}
+
+// noticeMessage signs n for one attempt with its faults applied.
+func (s *Server) noticeMessage(n notice, a attemptFaults) outgoing {
+	if n.v3 != nil {
+		return s.v3Message(n.v3, a)
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "text/xml; charset=utf-8")
+	return outgoing{body: s.signNotice(n, a), header: h}
 }
 
 func (s *Server) signNotice(n notice, a attemptFaults) []byte {
@@ -180,10 +201,11 @@ func (s *Server) signNotice(n notice, a attemptFaults) []byte {
 	return wxpay.Encode(p)
 }
 
-// post sends one copy of a notification and records it. Only a 2xx answer
-// carrying the SUCCESS XML counts; "success", JSON, HTML or a FAIL XML are
-// all "not received", as at WeChat.
-func (s *Server) post(n notice, d Delivery, body []byte) bool {
+// post sends one copy of a notification and records it. In v2 only a 2xx
+// answer carrying the SUCCESS XML counts; "success", JSON, HTML or a FAIL
+// XML are all "not received", as at WeChat. In v3 HTTP 200 or 204 counts,
+// whatever the body.
+func (s *Server) post(n notice, d Delivery, m outgoing) bool {
 	select {
 	case s.sendSlots <- struct{}{}:
 		defer func() { <-s.sendSlots }()
@@ -191,16 +213,20 @@ func (s *Server) post(n notice, d Delivery, body []byte) bool {
 		return false // closing: abandoned like every other delivery
 	}
 	d.OutTradeNo, d.URL, d.Time = n.outTradeNo, n.url, s.now()
-	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, n.url, bytes.NewReader(body))
+	err := m.err
+	var req *http.Request
 	if err == nil {
-		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		req, err = http.NewRequestWithContext(s.ctx, http.MethodPost, n.url, bytes.NewReader(m.body))
+	}
+	if err == nil {
+		maps.Copy(req.Header, m.header)
 		req.Header.Set("User-Agent", "Mozilla/4.0 (wxpaysim)")
 		var resp *http.Response
 		if resp, err = s.opts.HTTPClient.Do(req); err == nil {
 			reply, rerr := io.ReadAll(io.LimitReader(resp.Body, wxpay.MaxBodySize+1))
 			_ = resp.Body.Close()
 			d.HTTPStatus, d.Reply = resp.StatusCode, snippet(reply)
-			d.Accepted = rerr == nil && resp.StatusCode/100 == 2 && wxpay.IsSuccessReply(reply)
+			d.Accepted = rerr == nil && acknowledged(n.v3 != nil, resp.StatusCode, reply)
 		}
 	}
 	if err != nil {
@@ -208,6 +234,14 @@ func (s *Server) post(n notice, d Delivery, body []byte) bool {
 	}
 	s.record(d)
 	return d.Accepted
+}
+
+// acknowledged reports whether a merchant's answer accepts a notification.
+func acknowledged(v3 bool, status int, reply []byte) bool {
+	if v3 {
+		return status == http.StatusOK || status == http.StatusNoContent
+	}
+	return status/100 == 2 && wxpay.IsSuccessReply(reply)
 }
 
 func snippet(b []byte) string {

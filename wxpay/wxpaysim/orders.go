@@ -33,6 +33,7 @@ type order struct {
 	bankType      string
 	timeEnd       time.Time
 	delivered     bool // a notification was acknowledged
+	v3            bool // created by API v3: fields carry v3 names, notifications are v3
 
 	version     int64     // of the last change, for the StateStore
 	attempts    int       // notification attempts made
@@ -54,15 +55,32 @@ type OrderInfo struct {
 	TransactionID string    `json:"transaction_id,omitempty"`
 	TimeEnd       string    `json:"time_end,omitempty"` // yyyyMMddHHmmss, Beijing time
 	Delivered     bool      `json:"delivered"`          // the merchant acknowledged a notification
+	APIVersion    string    `json:"api_version"`        // v2 or v3: the API that created it
 }
 
 func (o *order) outTradeNo() string { return o.fields["out_trade_no"] }
 
+// body is what the shopper is told they buy: v2's body, v3's description.
+func (o *order) body() string {
+	if o.v3 {
+		return o.fields["description"]
+	}
+	return o.fields["body"]
+}
+
+func (o *order) apiVersion() string {
+	if o.v3 {
+		return "v3"
+	}
+	return "v2"
+}
+
 func (o *order) info() OrderInfo {
 	i := OrderInfo{
 		OutTradeNo: o.outTradeNo(), TradeState: o.state, TotalFee: o.totalFee,
-		Body: o.fields["body"], NotifyURL: o.fields["notify_url"], PrepayID: o.prepayID,
+		Body: o.body(), NotifyURL: o.fields["notify_url"], PrepayID: o.prepayID,
 		CodeURL: o.codeURL, Created: o.created, TransactionID: o.transactionID, Delivered: o.delivered,
+		APIVersion: o.apiVersion(),
 	}
 	if !o.timeEnd.IsZero() {
 		i.TimeEnd = wxpay.FormatTime(o.timeEnd)
@@ -114,13 +132,85 @@ func businessFields(p wxpay.Params) wxpay.Params {
 // A new order is saved before it is answered: one the StateStore could not
 // take is undone and refused with SYSTEMERROR, for the merchant to retry.
 func (s *Server) placeOrder(c *call) reply {
-	rep, o, saved, evicted := s.placeLocked(c)
+	biz := businessFields(c.req)
+	fee, _ := biz.Int64("total_fee")
+	o := s.newOrder(biz, fee)
+	o.signType = c.signType
+	if te := biz["time_expire"]; te != "" {
+		o.timeExpire, _ = wxpay.ParseTime(te) // validated already
+	}
+	a := s.admit(o)
+	switch {
+	case a.existing == nil && a.full:
+		return failure(wxpay.CodeSystemError, "系统繁忙，模拟器订单已满，请稍后再试")
+	case a.existing == nil && !a.saved:
+		return failure(wxpay.CodeSystemError, "系统超时，请使用相同参数再次调用")
+	case a.existing == nil:
+		return success(o.prepayReply())
+	case a.existing.state == wxpay.TradeSuccess:
+		return failure(wxpay.CodeOrderPaid, "该订单已支付")
+	case a.existing.state == wxpay.TradeClosed:
+		return failure(wxpay.CodeOrderClosed, "该订单已关闭")
+	case !a.same:
+		return failure(wxpay.CodeInvalidRequest, "201 商户订单号重复")
+	}
+	return success(a.existing.prepayReply())
+}
+
+// newOrder is a NOTPAY order of business fields biz, created now.
+func (s *Server) newOrder(biz wxpay.Params, totalFee int64) *order {
+	now := s.now()
+	return &order{
+		fields: biz, totalFee: totalFee, created: now, state: wxpay.TradeNotPay,
+		prepayID: "wx" + wxpay.FormatTime(now) + randomAlnum(22),
+		codeURL:  "weixin://wxpay/bizpayurl?pr=" + randomAlnum(11),
+	}
+}
+
+// admission is what admit did with a new order.
+type admission struct {
+	// existing is a copy of the order already holding the out_trade_no
+	// (nothing was created), nil when o was created or refused for lack
+	// of room.
+	existing *order
+	same     bool // existing has o's business fields and API version
+	full     bool // no room: nothing was created
+	saved    bool // o was created and the StateStore took it
+}
+
+// admit adds o unless its out_trade_no is taken, v2 and v3 alike: one set
+// of orders, as at WeChat. A new order is saved before it is answered; one
+// the StateStore could not take is undone.
+func (s *Server) admit(o *order) admission {
+	a, saved, evicted := s.admitLocked(o)
 	s.forgetSaved(evicted)
+	if a.existing != nil || a.full {
+		return a
+	}
 	if err := s.persist(saved); err != nil {
 		s.unplace(o, saved.Version)
-		return failure(wxpay.CodeSystemError, "系统超时，请使用相同参数再次调用")
+		return a
 	}
-	return rep
+	a.saved = true
+	return a
+}
+
+func (s *Server) admitLocked(o *order) (a admission, saved *savedOrder, evicted []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.orders[o.outTradeNo()]; ok {
+		cp := *old
+		return admission{existing: &cp, same: old.v3 == o.v3 && maps.Equal(old.fields, o.fields)}, nil, nil
+	}
+	evicted, ok := s.makeRoom(o.created)
+	if !ok {
+		s.log.Warn("wxpaysim full: no finished order to evict", "max_orders", s.opts.MaxOrders)
+		return admission{full: true}, nil, evicted
+	}
+	s.orders[o.outTradeNo()] = o
+	s.byCode[o.codeURL] = o
+	s.created = append(s.created, o)
+	return admission{}, s.changed(o), evicted
 }
 
 // unplace removes a new order whose save failed, unless it changed since.
@@ -132,44 +222,6 @@ func (s *Server) unplace(o *order, version int64) {
 	}
 	s.forget(o)
 	s.created = slices.DeleteFunc(s.created, func(x *order) bool { return x == o })
-}
-
-// placeLocked is placeOrder's work under s.mu: the reply, and for a new
-// order the order, its state to save and the orders evicted for it.
-func (s *Server) placeLocked(c *call) (rep reply, o *order, saved *savedOrder, evicted []string) {
-	biz := businessFields(c.req)
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o, ok := s.orders[biz["out_trade_no"]]; ok {
-		switch {
-		case o.state == wxpay.TradeSuccess:
-			return failure(wxpay.CodeOrderPaid, "该订单已支付"), nil, nil, nil
-		case o.state == wxpay.TradeClosed:
-			return failure(wxpay.CodeOrderClosed, "该订单已关闭"), nil, nil, nil
-		case !maps.Equal(o.fields, biz):
-			return failure(wxpay.CodeInvalidRequest, "201 商户订单号重复"), nil, nil, nil
-		}
-		return success(o.prepayReply()), nil, nil, nil
-	}
-	evicted, ok := s.makeRoom(now)
-	if !ok {
-		s.log.Warn("wxpaysim full: no finished order to evict", "max_orders", s.opts.MaxOrders)
-		return failure(wxpay.CodeSystemError, "系统繁忙，模拟器订单已满，请稍后再试"), nil, nil, evicted
-	}
-	fee, _ := biz.Int64("total_fee")
-	o = &order{
-		fields: biz, signType: c.signType, totalFee: fee, created: now, state: wxpay.TradeNotPay,
-		prepayID: "wx" + wxpay.FormatTime(now) + randomAlnum(22),
-		codeURL:  "weixin://wxpay/bizpayurl?pr=" + randomAlnum(11),
-	}
-	if te := biz["time_expire"]; te != "" {
-		o.timeExpire, _ = wxpay.ParseTime(te) // validated already
-	}
-	s.orders[o.outTradeNo()] = o
-	s.byCode[o.codeURL] = o
-	s.created = append(s.created, o)
-	return success(o.prepayReply()), o, s.changed(o), evicted
 }
 
 func (o *order) prepayReply() wxpay.Params {

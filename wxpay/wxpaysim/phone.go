@@ -112,7 +112,7 @@ func (s *Server) view(codeURL string) phoneView {
 		expires = o.timeExpire
 	}
 	v.Order = &orderView{
-		Body: o.fields["body"], Amount: yuan(o.totalFee), OutTradeNo: o.outTradeNo(),
+		Body: o.body(), Amount: yuan(o.totalFee), OutTradeNo: o.outTradeNo(),
 		Expires: expires.In(wxpay.Beijing()).Format(pageTime), TransactionID: o.transactionID,
 	}
 	if !o.timeEnd.IsZero() {

@@ -1,5 +1,6 @@
-// Package wxpaysim is a WeChat Pay v2 server for tests and demos: the three
-// Native-payment endpoints with the real validation and error codes, a
+// Package wxpaysim is a WeChat Pay server, v2 and v3 (SPEC §3, §7), for
+// tests and demos: the Native-payment endpoints of both APIs with the real
+// validation and error codes, over one set of orders, a
 // "phone" page that plays the shopper's WeChat app, a notifier that sends
 // signed payment notifications on WeChat's retry schedule, and fault
 // injection, with its orders optionally kept in a StateStore across
@@ -10,7 +11,10 @@
 // mounted (strip the prefix, e.g. with http.StripPrefix, and set
 // Options.BasePath so the phone page builds its own links):
 //
-//	POST /pay/unifiedorder, /pay/orderquery, /pay/closeorder   the API
+//	POST /pay/unifiedorder, /pay/orderquery, /pay/closeorder   the v2 API
+//	POST /v3/pay/transactions/native                           the v3 API (with Options.V3Keys)
+//	GET  /v3/pay/transactions/out-trade-no/{no}?mchid=…
+//	POST /v3/pay/transactions/out-trade-no/{no}/close
 //	GET  /scan?code_url=…, POST /scan                          the phone page
 //	GET  /deliveries                                           the last notification attempts (JSON)
 //	GET  /control, POST /control                               fault injection (JSON)
@@ -21,12 +25,14 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"wxcheckout/wxpay"
@@ -96,6 +102,33 @@ type Options struct {
 	// State keeps the orders across restarts; nil keeps them in memory
 	// only. A Server with a State is made by Open, which loads it.
 	State StateStore
+
+	// V3Keys turns on API v3 beside v2 (SPEC §7): the simulator verifies
+	// requests with the merchant certificate's key, signs replies and
+	// notifications with the WeChat Pay public key's private half or the
+	// platform key, and encrypts resources with the APIv3 key. Nil: the
+	// /v3/ paths answer 404.
+	V3Keys *V3Keys
+	// V3Sign is what v3 replies and notifications are signed with:
+	// V3SignPubKey (the default), V3SignCert, or V3SignBoth (alternating,
+	// as during a switch from platform certificates to the public key).
+	V3Sign string
+}
+
+// The values of Options.V3Sign and of `wxcheckout sim --v3-sign`.
+const (
+	V3SignPubKey = "pubkey"
+	V3SignCert   = "cert"
+	V3SignBoth   = "both"
+)
+
+// CheckV3Sign reports whether mode is a value of Options.V3Sign ("" is the default).
+func CheckV3Sign(mode string) error {
+	switch mode {
+	case "", V3SignPubKey, V3SignCert, V3SignBoth:
+		return nil
+	}
+	return fmt.Errorf("wxpaysim: v3 sign mode %q: want pubkey, cert or both", mode)
 }
 
 // The bounds' defaults.
@@ -129,6 +162,7 @@ type Server struct {
 	seq        int64 // the last version given to an order's state
 
 	sendSlots chan struct{} // one per notification POST in flight
+	v3Turn    atomic.Uint64 // counts v3 signatures, for V3SignBoth
 }
 
 // ErrClosed is returned by Pay after Close.
@@ -140,6 +174,9 @@ var ErrClosed = errors.New("wxpaysim: server closed")
 func New(opts Options) *Server {
 	if opts.State != nil {
 		panic("wxpaysim: New with Options.State; use Open")
+	}
+	if err := CheckV3Sign(opts.V3Sign); err != nil {
+		panic(err)
 	}
 	return newServer(opts)
 }
@@ -181,6 +218,9 @@ func withDefaults(o Options) Options {
 	if o.Speedup <= 0 {
 		o.Speedup = 1
 	}
+	if o.V3Sign == "" {
+		o.V3Sign = V3SignPubKey
+	}
 	if o.MinCloseAge == 0 {
 		o.MinCloseAge = DefaultMinCloseAge
 	}
@@ -213,6 +253,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /control", s.controlPost)
 	s.mux.HandleFunc("GET /control/orders", s.ordersJSON)
 	s.mux.HandleFunc("POST /control/pay", s.controlPay)
+	s.v3Routes()
 }
 
 // ServeHTTP serves the simulator's paths.

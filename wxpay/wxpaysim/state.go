@@ -50,6 +50,7 @@ type savedOrder struct {
 	Attempts      int          `json:"attempts,omitempty"` // notification attempts made
 	LastAttempt   time.Time    `json:"last_attempt,omitzero"`
 	NotifyEnded   bool         `json:"notify_ended,omitempty"` // given up, refused or dropped: never resumed
+	V3            bool         `json:"v3,omitempty"`           // created by API v3; SignType is then empty
 }
 
 // changed gives o a new version and returns its state to save, or nil when
@@ -65,7 +66,7 @@ func (s *Server) changed(o *order) *savedOrder {
 		PrepayID: o.prepayID, CodeURL: o.codeURL, TotalFee: o.totalFee, Created: o.created.UTC(),
 		TimeExpire: o.timeExpire.UTC(), TradeState: o.state, TransactionID: o.transactionID,
 		OpenID: o.openID, BankType: o.bankType, TimeEnd: o.timeEnd.UTC(), Delivered: o.delivered,
-		Attempts: o.attempts, LastAttempt: o.lastAttempt.UTC(), NotifyEnded: o.notifyEnded,
+		Attempts: o.attempts, LastAttempt: o.lastAttempt.UTC(), NotifyEnded: o.notifyEnded, V3: o.v3,
 	}
 }
 
@@ -104,6 +105,9 @@ func (s *Server) forgetSaved(nos []string) {
 // schedule where it stopped. Errors are those of the store, or a state it
 // holds that cannot be read.
 func Open(ctx context.Context, opts Options) (*Server, error) {
+	if err := CheckV3Sign(opts.V3Sign); err != nil {
+		return nil, err
+	}
 	s := newServer(opts)
 	if s.opts.State == nil {
 		return s, nil
@@ -139,6 +143,10 @@ func (s *Server) restore(ctx context.Context) error {
 		return cmp.Or(a.created.Compare(b.created), cmp.Compare(a.outTradeNo(), b.outTradeNo()))
 	})
 	for _, o := range s.created {
+		if o.v3 && s.opts.V3Keys == nil {
+			s.log.Warn("wxpaysim state: a v3 order's notification is not resumed without v3 keys", "out_trade_no", o.outTradeNo())
+			continue
+		}
 		if o.state == wxpay.TradeSuccess && !o.delivered && !o.notifyEnded {
 			n, attempts, last := s.notification(o), o.attempts, o.lastAttempt
 			s.wg.Add(1) // goTracked takes s.mu, held here; the server is not closed yet
@@ -158,7 +166,11 @@ func decodeSaved(b []byte) (*order, error) {
 	if err := json.Unmarshal(b, &so); err != nil {
 		return nil, fmt.Errorf("%w: %v", errBadState, err)
 	}
-	st, err := wxpay.ParseSignType(so.SignType)
+	var st wxpay.SignType
+	var err error
+	if !so.V3 {
+		st, err = wxpay.ParseSignType(so.SignType)
+	}
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("%w: order %q: %v", errBadState, so.OutTradeNo, err)
@@ -170,5 +182,6 @@ func decodeSaved(b []byte) (*order, error) {
 		created: so.Created, timeExpire: so.TimeExpire, state: so.TradeState, transactionID: so.TransactionID,
 		openID: so.OpenID, bankType: so.BankType, timeEnd: so.TimeEnd, delivered: so.Delivered,
 		version: so.Version, attempts: so.Attempts, lastAttempt: so.LastAttempt, notifyEnded: so.NotifyEnded,
+		v3: so.V3,
 	}, nil
 }
