@@ -57,6 +57,11 @@ func (c *Client) ParseNotification(h http.Header, body []byte) (*Notification, e
 	if err := c.cfg.Verifier.Verify(h, body, c.cfg.Now()); err != nil {
 		return nil, err
 	}
+	return c.parseVerified(body)
+}
+
+// parseVerified reads a notification whose signature verified.
+func (c *Client) parseVerified(body []byte) (*Notification, error) {
 	env, err := decodeEnvelope(body)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,19 @@ type notif struct {
 // build returns the headers and body WeChat would post.
 func (n notif) build(tb testing.TB, k *testKeys) (http.Header, []byte) {
 	tb.Helper()
+	body := n.seal(tb)
+	if n.at.IsZero() {
+		n.at = time.Now()
+	}
+	if n.mode == "" {
+		n.mode = "pubkey"
+	}
+	return k.signedHeaders(tb, n.mode, body, n.at), body
+}
+
+// seal returns the body: the plaintext encrypted into its envelope.
+func (n notif) seal(tb testing.TB) []byte {
+	tb.Helper()
 	if n.event == "" {
 		n.event = wxpayv3.EventTransactionSuccess
 	}
@@ -61,13 +74,7 @@ func (n notif) build(tb testing.TB, k *testKeys) (http.Header, []byte) {
 	if n.body != nil {
 		body = n.body(body)
 	}
-	if n.at.IsZero() {
-		n.at = time.Now()
-	}
-	if n.mode == "" {
-		n.mode = "pubkey"
-	}
-	return k.signedHeaders(tb, n.mode, body, n.at), body
+	return body
 }
 
 func TestParseNotificationPaid(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -262,3 +263,23 @@ func TestV3WithoutKeys(t *testing.T) {
 }
 
 var v3TimeShape = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$`)
+
+// Mounted under /sim, a request signed over the path as sent or over the
+// path below the mount point is accepted; another path is not.
+func TestV3MountedPathSigned(t *testing.T) {
+	clock := wxpaysim.NewManualClock(t0)
+	sim := wxpaysim.New(wxpaysim.Options{Clock: clock, V3Keys: testKeys(t), BasePath: "/sim"})
+	mux := http.NewServeMux()
+	mux.Handle("/sim/", http.StripPrefix("/sim", sim))
+	r := &rig{sim: sim, ts: httptest.NewServer(mux), clock: clock}
+	t.Cleanup(func() { sim.Close(); r.ts.Close() })
+	const path = "/sim/v3/pay/transactions/out-trade-no/mountorder?mchid=" + wxpaysim.DemoMchID
+	for signed, want := range map[string]string{
+		path: "ORDER_NOT_EXIST", strings.TrimPrefix(path, "/sim"): "ORDER_NOT_EXIST",
+		"/v3/pay/transactions/out-trade-no/other?mchid=" + wxpaysim.DemoMchID: "SIGN_ERROR",
+	} {
+		if got := r.do(t, v3req{method: http.MethodGet, path: path, signedPath: signed}); got.code(t) != want {
+			t.Errorf("signed over %s: %d %s, want %s", signed, got.status, got.body, want)
+		}
+	}
+}
