@@ -40,10 +40,6 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	keys, err := simV3Keys(*keysDir)
-	if err != nil {
-		return err
-	}
 	opts := wxpaysim.Options{
 		AppID:   getenv("WXPAY_APPID"),
 		MchID:   getenv("WXPAY_MCH_ID"),
@@ -51,7 +47,6 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 		Speedup: *speedup,
 		Logger:  slog.New(slog.NewTextHandler(stdout, nil)),
 		State:   state,
-		V3Keys:  keys,
 		V3Sign:  *v3Sign,
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -62,7 +57,13 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	opts.Logger.Info("wxpaysim listening", "base_url", base, "phone_page", base+"/scan",
 		"appid", orDefault(opts.AppID, wxpaysim.DemoAppID), "mch_id", orDefault(opts.MchID, wxpaysim.DemoMchID),
 		"speedup", *speedup, "state", orDefault(*statePath, "memory"))
-	logV3Setup(opts.Logger, *keysDir, keys, *v3Sign)
+	// The keys come after the listener: making RSA keys takes a moment,
+	// during which connections wait in the listen queue rather than fail.
+	if opts.V3Keys, err = simV3Keys(*keysDir); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	logV3Setup(opts.Logger, *keysDir, opts.V3Keys, *v3Sign)
 	return wxpaysim.Serve(ctx, ln, opts)
 }
 

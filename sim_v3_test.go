@@ -25,6 +25,11 @@ func TestRunSimV3Keys(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "keys")
 	base, out, stop := startSim(t, []string{"--keys", dir, "--v3-sign", "cert"}, nil)
 	defer stop()
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(out.String(), `msg="wxpaysim v3"`); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) { // a generous bound for RSA key generation under -race
+			t.Fatalf("no v3 line in:\n%s", out)
+		}
+	}
 
 	read := func(name string) []byte {
 		b, err := os.ReadFile(filepath.Join(dir, name))
