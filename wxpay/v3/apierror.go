@@ -41,8 +41,9 @@ func (e *Error) Error() string {
 // TransportError is a call whose outcome is unknown: the network failed, the
 // context ended, WeChat answered 5xx, or the reply could not be trusted
 // (unsigned, badly signed, an unknown serial, a stale timestamp, malformed,
-// another merchant's). Query, or retry with identical fields. Code and
-// HTTPStatus are set when a 5xx carried them.
+// another merchant's). Query, or retry with identical fields. HTTPStatus
+// is the reply's, if one came; Code is what a 5xx body said (unverified,
+// for the log).
 type TransportError struct {
 	Op         string
 	HTTPStatus int
