@@ -45,6 +45,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseYuan$$' -fuzztime $(FUZZTIME) ./gateway/
 	go test -run '^$$' -fuzz '^FuzzVerifyWebhook$$' -fuzztime $(FUZZTIME) ./gateway/
 	go test -run '^$$' -fuzz '^FuzzOneJSONObject$$' -fuzztime $(FUZZTIME) ./handlers/
+	go test -run '^$$' -fuzz '^FuzzParseNotification$$' -fuzztime $(FUZZTIME) ./wxpay/v3/
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./wxpay/

@@ -1,6 +1,6 @@
 // Command wxcheckout is a self-hosted checkout for WeChat Pay Native (QR code)
 // payments. `wxcheckout` (or `wxcheckout serve`) runs the shop; `wxcheckout
-// sim` runs the WeChat Pay v2 simulator on its own.
+// sim` runs the WeChat Pay simulator (API v2 and v3) on its own.
 package main
 
 import (
@@ -40,7 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 const usage = `usage:
-  wxcheckout [serve]                     run the shop (built-in simulator unless WXPAY_MCH_ID is set)
+  wxcheckout [serve]                     run the shop (built-in simulator unless WXPAY_MCH_ID is set;
+                                         WXPAY_API_VERSION=v2 or v3)
   wxcheckout sim [--addr 127.0.0.1:9090] [--speedup N] [--state FILE] [--keys DIR] [--v3-sign pubkey|cert|both]
                                          run the WeChat Pay simulator (v2 and v3) on its own
 `

@@ -137,19 +137,24 @@ func (a *app) ensureGatewayApp() error {
 	return nil
 }
 
-// weChat builds the WeChat Pay client: the real API, a simulator at
-// WXPAY_API_BASE, or the built-in simulator mounted at /sim and reached over
-// loopback like any other WeChat Pay host.
-func (a *app) weChat() (*wxpay.Client, string, error) {
+// weChat builds the WeChat Pay client of WXPAY_API_VERSION: the real API,
+// a simulator at WXPAY_API_BASE, or the built-in simulator mounted at /sim
+// and reached over loopback like any other WeChat Pay host.
+func (a *app) weChat() (checkout.WeChat, string, error) {
 	base, scanURL := a.cfg.APIBase, ""
+	var simKeys *wxpaysim.V3Keys
 	if a.cfg.Simulator {
 		if base == "" {
+			var err error
+			if simKeys, err = a.simV3Keys(); err != nil {
+				return nil, "", err
+			}
 			// The simulator notifies only the shop: it is reachable by whoever
 			// reaches the shop, and must not POST anywhere they ask. Its
 			// orders live in the shop's database, so a restart keeps them.
 			sim, err := wxpaysim.Open(context.Background(), wxpaysim.Options{AppID: a.cfg.AppID, MchID: a.cfg.MchID,
 				APIKey: a.cfg.APIKey, BasePath: "/sim", Logger: a.log.With("component", "wxpaysim"),
-				NotifyURLs: []string{a.cfg.NotifyEndpoint()}, State: a.store})
+				NotifyURLs: []string{a.cfg.NotifyEndpoint()}, State: a.store, V3Keys: simKeys})
 			if err != nil {
 				return nil, "", fmt.Errorf("built-in simulator: %w", err)
 			}
@@ -158,6 +163,10 @@ func (a *app) weChat() (*wxpay.Client, string, error) {
 		} else {
 			scanURL = base + "/scan"
 		}
+	}
+	if a.cfg.APIVersion == config.APIv3 {
+		wx, err := a.weChatV3(base, simKeys)
+		return wx, scanURL, err
 	}
 	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: a.cfg.AppID, MchID: a.cfg.MchID, APIKey: a.cfg.APIKey,
 		SignType: a.cfg.SignType, HTTPClient: &http.Client{Timeout: 10 * time.Second}})
@@ -171,6 +180,7 @@ func (a *app) run(ctx context.Context) error {
 	if a.cfg.Simulator {
 		mode = "WeChat Pay simulator (no merchant account needed; pay with the 「模拟扫码」 link on the payment page)"
 	}
+	mode = "API " + a.cfg.APIVersion + ", " + mode
 	a.log.Info("wxcheckout is ready", "open", a.cfg.PublicURL+"/", "listen", a.ln.Addr().String(), "mode", mode, "database", config.RedactDatabaseURL(a.cfg.DatabaseURL),
 		"notify_url", a.cfg.NotifyEndpoint())
 	rctx, stopReconciler := context.WithCancel(context.Background())

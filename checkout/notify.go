@@ -9,6 +9,7 @@ import (
 
 	"wxcheckout/models"
 	"wxcheckout/wxpay"
+	"wxcheckout/wxpay/v3"
 )
 
 // maxRefusalSamples is how many refused notifications an order's timeline
@@ -28,10 +29,17 @@ func (s *Service) HandleNotification(ctx context.Context, body []byte) error {
 	n, err := s.wx.ParseNotification(body)
 	if err != nil {
 		r := refusal(refusalOf(err), err)
-		s.recordRefusal(ctx, outTradeNoOf(body), body, r)
+		s.recordRefusal(ctx, models.EventNotify, outTradeNoOf(body), body, r)
 		return r
 	}
 	notice := &models.OrderEvent{Kind: models.EventNotify, Request: string(body), Actor: "wechat", OutTradeNo: n.OutTradeNo}
+	return s.applyNotice(ctx, n, notice)
+}
+
+// applyNotice applies a verified notification, v2 or v3: a payment goes
+// through ConfirmPayment, the one path to PAID; notice is its timeline
+// entry.
+func (s *Service) applyNotice(ctx context.Context, n *wxpay.Notification, notice *models.OrderEvent) error {
 	if !n.Paid() {
 		s.noticeEvents(notice, nil, fmt.Sprintf("verified; result_code=%s %s %s: not paid, order unchanged",
 			n.ResultCode, n.ErrCode, clip(n.ErrCodeDes)))
@@ -42,7 +50,7 @@ func (s *Service) HandleNotification(ctx context.Context, body []byte) error {
 		}
 		return nil
 	}
-	_, _, err = s.ConfirmPayment(ctx, Payment{OutTradeNo: n.OutTradeNo, Notice: notice, Payment: models.Payment{
+	_, _, err := s.ConfirmPayment(ctx, Payment{OutTradeNo: n.OutTradeNo, Notice: notice, Payment: models.Payment{
 		TransactionID: n.TransactionID, TotalFee: models.Money(n.TotalFee), PaidAt: n.TimeEnd,
 		OpenID: n.OpenID, BankType: n.BankType, Source: "notify", Actor: "wechat"}})
 	if KindOf(err) == KindNotFound {
@@ -61,10 +69,10 @@ func (s *Service) noticeEvents(ev *models.OrderEvent, outcome error, result stri
 	if ev == nil {
 		return nil
 	}
-	ev.OK, ev.Summary, ev.Response = outcome == nil, result, string(wxpay.SuccessReply)
+	ev.OK, ev.Summary, ev.Response = outcome == nil, result, string(successReply(ev.Kind))
 	if outcome != nil {
 		code := RefusalOf(outcome)
-		ev.Code, ev.Summary, ev.Response = string(code), "refused: "+outcome.Error(), string(wxpay.FailReply(code.Reason()))
+		ev.Code, ev.Summary, ev.Response = string(code), "refused: "+outcome.Error(), string(failReply(ev.Kind, code.Reason()))
 		s.log.Warn("notification refused", "out_trade_no", ev.OutTradeNo, "refusal", code, "err", LogText(outcome))
 	}
 	return []*models.OrderEvent{ev}
@@ -105,17 +113,34 @@ func outTradeNoOf(body []byte) string {
 // and keeps the first few as typed timeline entries: the refusal code, the
 // body's size and digest — never the body or any text from it. One that
 // names no order of ours is only logged.
-func (s *Service) recordRefusal(ctx context.Context, no string, body []byte, r *Error) {
+func (s *Service) recordRefusal(ctx context.Context, kind, no string, body []byte, r *Error) {
 	sum := sha256.Sum256(body)
 	s.log.Warn("notification refused", "refusal", r.Refusal, "out_trade_no", no, "bytes", len(body),
 		"err", LogText(r.Err))
 	if no == "" {
 		return
 	}
-	ev := &models.OrderEvent{Kind: models.EventNotify, Code: string(r.Refusal), Actor: "unverified",
+	ev := &models.OrderEvent{Kind: kind, Code: string(r.Refusal), Actor: "unverified",
 		Summary:  fmt.Sprintf("refused: %s; %d bytes, sha256 %s", r.Refusal.Reason(), len(body), hex.EncodeToString(sum[:8])),
-		Response: string(wxpay.FailReply(r.Refusal.Reason()))}
+		Response: string(failReply(kind, r.Refusal.Reason()))}
 	if err := s.store.RecordRefusal(ctx, no, ev, maxRefusalSamples); err != nil && !isNotFound(err) {
 		s.log.Error("record refused notification", "out_trade_no", no, "err", err)
 	}
+}
+
+// successReply and failReply are our replies to a notification of the
+// event's kind, as its timeline keeps them: v2's XML, or v3's empty 204
+// and {"code":"FAIL"} JSON.
+func successReply(kind string) []byte {
+	if kind == models.EventNotifyV3 {
+		return nil
+	}
+	return wxpay.SuccessReply
+}
+
+func failReply(kind, reason string) []byte {
+	if kind == models.EventNotifyV3 {
+		return wxpayv3.NotifyFailReply(reason)
+	}
+	return wxpay.FailReply(reason)
 }

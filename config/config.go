@@ -18,16 +18,22 @@ import (
 
 // Config is every setting, as a value.
 type Config struct {
-	Addr          string
-	PublicURL     string
-	publicURLSet  bool
-	DatabaseURL   string // sqlite:PATH or postgres://…; log only Redacted()
-	AppID         string
-	MchID         string
-	APIKey        string
-	APIBase       string // WeChat Pay v2 base URL; "" in simulator mode means the built-in one
-	SignType      wxpay.SignType
-	NotifyURL     string
+	Addr         string
+	PublicURL    string
+	publicURLSet bool
+	DatabaseURL  string // sqlite:PATH or postgres://…; log only Redacted()
+	AppID        string
+	MchID        string
+	APIKey       string
+	APIBase      string         // WeChat Pay v2 base URL; "" in simulator mode means the built-in one
+	SignType     wxpay.SignType // v2 only
+	NotifyURL    string
+	// APIVersion is WXPAY_API_VERSION: APIv2 (default) or APIv3.
+	APIVersion string
+	// V3 holds the v3 credentials (SPEC §7) in v3 real mode, and in v3
+	// simulator mode against a standalone simulator (WXPAY_API_BASE); nil
+	// otherwise: the built-in simulator makes its own keys.
+	V3            *V3
 	AdminPassword string
 	OrderTTL      time.Duration
 	Simulator     bool // no WXPAY_MCH_ID: the built-in simulator plays WeChat
@@ -76,8 +82,14 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.DatabaseURL, err = parseDatabaseURL(env("DATABASE_URL", "sqlite:wxcheckout.db")); err != nil {
 		return c, err
 	}
-	if c.SignType, err = wxpay.ParseSignType(env("WXPAY_SIGN_TYPE", string(wxpay.SignHMACSHA256))); err != nil {
-		return c, fmt.Errorf("WXPAY_SIGN_TYPE: want MD5 or HMAC-SHA256, got %q", getenv("WXPAY_SIGN_TYPE"))
+	if err := c.loadAPIVersion(env); err != nil {
+		return c, err
+	}
+	c.SignType = wxpay.SignHMACSHA256
+	if c.APIVersion == APIv2 { // v3 neither needs nor uses it (SPEC §7)
+		if c.SignType, err = wxpay.ParseSignType(env("WXPAY_SIGN_TYPE", string(wxpay.SignHMACSHA256))); err != nil {
+			return c, fmt.Errorf("WXPAY_SIGN_TYPE: want MD5 or HMAC-SHA256, got %q", getenv("WXPAY_SIGN_TYPE"))
+		}
 	}
 	if c.OrderTTL, err = time.ParseDuration(env("ORDER_TTL", "15m")); err != nil || c.OrderTTL < 2*time.Minute || c.OrderTTL > 2*time.Hour {
 		// WeChat wants time_expire at least a minute ahead, and a code_url lives two hours.
@@ -92,7 +104,10 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := c.loadGatewayPrivate(env); err != nil {
 		return c, err
 	}
-	return c, c.loadMerchant()
+	if err := c.loadMerchant(); err != nil {
+		return c, err
+	}
+	return c, c.loadV3Merchant(env)
 }
 
 // minAdminPassword: the admin console can close orders and shows every
@@ -172,9 +187,9 @@ func (c *Config) loadMerchant() error {
 	switch {
 	case c.AppID == "":
 		return fmt.Errorf("WXPAY_APPID is required when WXPAY_MCH_ID is set")
-	case c.APIKey == "":
+	case c.APIVersion == APIv2 && c.APIKey == "": // v3's credentials: loadV3Merchant
 		return fmt.Errorf("WXPAY_API_KEY is required when WXPAY_MCH_ID is set")
-	case len(c.APIKey) != 32:
+	case c.APIVersion == APIv2 && len(c.APIKey) != 32:
 		return fmt.Errorf("WXPAY_API_KEY: a WeChat Pay APIv2 key is 32 characters")
 	case c.NotifyURL == "" && !c.publicURLSet:
 		return fmt.Errorf("PUBLIC_URL or WXPAY_NOTIFY_URL is required when WXPAY_MCH_ID is set: WeChat must reach the notify URL")
@@ -232,12 +247,32 @@ func (c *Config) SetListenAddr(a net.Addr) {
 	}
 }
 
-// NotifyEndpoint is the notify_url sent with every unifiedorder.
+// NotifyEndpoint is the notify_url sent with every order: WXPAY_NOTIFY_URL,
+// or the active API version's endpoint under PUBLIC_URL (SPEC §4).
 func (c *Config) NotifyEndpoint() string {
-	if c.NotifyURL != "" {
+	switch {
+	case c.NotifyURL != "":
 		return c.NotifyURL
+	case c.APIVersion == APIv3:
+		return c.PublicURL + "/wxpay/v3/notify"
 	}
 	return c.PublicURL + "/wxpay/notify"
+}
+
+// loadV3Merchant reads the v3 credentials where the app needs them: in
+// real mode, and in simulator mode against a standalone simulator, whose
+// keys are the files of its --keys directory. The built-in simulator makes
+// and keeps its own.
+func (c *Config) loadV3Merchant(env func(string, string) string) error {
+	if c.APIVersion != APIv3 || (c.Simulator && c.APIBase == "") {
+		return nil
+	}
+	v, err := loadV3(env)
+	if err != nil && c.Simulator {
+		return fmt.Errorf("%w (WXPAY_API_BASE names a standalone simulator: give its --keys files)", err)
+	}
+	c.V3 = v
+	return err
 }
 
 // SecureCookies: cookies carry Secure when the site is served over https.

@@ -22,6 +22,9 @@ type Checkout interface {
 	// StatusByToken is cheap: polls and streams of open pages call it.
 	StatusByToken(ctx context.Context, token string) (checkout.OrderStatus, error)
 	HandleNotification(ctx context.Context, body []byte) error
+	// HandleNotificationV3 is API v3's: the Wechatpay-* headers and the
+	// JSON body (SPEC §7).
+	HandleNotificationV3(ctx context.Context, h http.Header, body []byte) error
 	Ping(ctx context.Context) error
 	// Watch streams the order's status changes until cancel is called.
 	Watch(outTradeNo string) (changes <-chan models.OrderStatus, cancel func())

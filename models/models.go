@@ -179,6 +179,7 @@ const (
 	EventCreated      = "created"
 	EventUnifiedOrder = "unifiedorder"
 	EventNotify       = "notify"
+	EventNotifyV3     = "notify_v3" // Request: the decrypted resource; Response: our reply
 	EventQuery        = "orderquery"
 	EventClose        = "closeorder"
 	EventStatus       = "status"

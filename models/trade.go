@@ -38,11 +38,27 @@ const (
 	RefusalNotSuccess     Refusal = "not_success" // return_code is not SUCCESS
 	RefusalUnknownOrder   Refusal = "unknown_order"
 	RefusalAmountMismatch Refusal = "amount_mismatch" // signed, but not the order's amount
+
+	// API v3 (SPEC §7).
+	RefusalUnknownSerial Refusal = "unknown_serial"  // Wechatpay-Serial names no key we know
+	RefusalStale         Refusal = "stale_timestamp" // outside the 5-minute window: a replay or a clock off
+	RefusalDecrypt       Refusal = "decrypt"         // signed, but the resource does not decrypt
+	RefusalMalformedJSON Refusal = "malformed_json"
+	RefusalNotEnabled    Refusal = "not_enabled" // a v3 notification to a shop that speaks v2
 )
 
 // Alarming reports whether an admin must look: a forgery or a payment of
 // the wrong amount.
-func (r Refusal) Alarming() bool { return r == RefusalBadSign || r == RefusalAmountMismatch }
+//
+// An unknown serial or an undecryptable resource from WeChat means the
+// shop's v3 keys are out of date or wrong: an admin must act.
+func (r Refusal) Alarming() bool {
+	switch r {
+	case RefusalBadSign, RefusalAmountMismatch, RefusalUnknownSerial, RefusalDecrypt:
+		return true
+	}
+	return false
+}
 
 // Reason is the refusal in WeChat's reply (return_msg), in plain words.
 func (r Refusal) Reason() string {
@@ -63,6 +79,16 @@ func (r Refusal) Reason() string {
 		return "unknown out_trade_no"
 	case RefusalAmountMismatch:
 		return "amount mismatch"
+	case RefusalUnknownSerial:
+		return "unknown Wechatpay-Serial"
+	case RefusalStale:
+		return "timestamp outside the allowed window"
+	case RefusalDecrypt:
+		return "resource does not decrypt"
+	case RefusalMalformedJSON:
+		return "malformed JSON"
+	case RefusalNotEnabled:
+		return "API v3 is not enabled"
 	}
 	return "refused"
 }

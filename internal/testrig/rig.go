@@ -27,6 +27,7 @@ import (
 	"wxcheckout/models"
 	"wxcheckout/store"
 	"wxcheckout/wxpay"
+	"wxcheckout/wxpay/v3"
 	"wxcheckout/wxpay/wxpaysim"
 )
 
@@ -61,10 +62,14 @@ type Rig struct {
 	Sim         *wxpaysim.Server
 	SimURL      string
 	WeChat      *wxpay.Client
-	Svc         *checkout.Service
-	App         *httptest.Server
-	Log         *slog.Logger
-	Auth        *auth.Manager
+	// V3Keys are the simulator's v3 keys and V3 the shop's v3 client,
+	// when Options.V3; nil otherwise.
+	V3Keys *wxpaysim.V3Keys
+	V3     *wxpayv3.Adapter
+	Svc    *checkout.Service
+	App    *httptest.Server
+	Log    *slog.Logger
+	Auth   *auth.Manager
 }
 
 // AdminPassword is the rig's ADMIN_PASSWORD.
@@ -96,6 +101,12 @@ type Options struct {
 	GatewayRate int
 	// Log receives the shop's log lines; default TESTRIG_LOG or nowhere.
 	Log *slog.Logger
+	// V3 makes the checkout speak API v3 (SPEC §7) to the simulator, which
+	// then holds V3Keys and signs as V3Sign says (its --v3-sign); the
+	// shop's verifier knows the public key and the platform certificate,
+	// as during a switch.
+	V3     bool
+	V3Sign string
 }
 
 // Products are the rig's catalogue.
@@ -145,7 +156,11 @@ func New(tb testing.TB, opt Options) *Rig {
 	if opt.Log != nil {
 		r.Log = opt.Log
 	}
-	r.Sim = wxpaysim.New(wxpaysim.Options{Now: now, MinCloseAge: opt.MinCloseAge, Speedup: opt.Speedup, Logger: r.Log})
+	if opt.V3 {
+		r.V3Keys = SharedV3Keys(tb)
+	}
+	r.Sim = wxpaysim.New(wxpaysim.Options{Now: now, MinCloseAge: opt.MinCloseAge, Speedup: opt.Speedup, Logger: r.Log,
+		V3Keys: r.V3Keys, V3Sign: opt.V3Sign})
 	sim := httptest.NewServer(r.Sim)
 	r.SimURL = sim.URL
 	var h http.Handler = http.NotFoundHandler()
@@ -161,8 +176,15 @@ func New(tb testing.TB, opt Options) *Rig {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: r.WeChat, Logger: r.Log, Now: now,
-		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: r.App.URL + "/wxpay/notify", ServerIP: "127.0.0.1",
+	var wx checkout.WeChat = r.WeChat
+	notifyURL := r.App.URL + "/wxpay/notify"
+	if opt.V3 {
+		notifyURL = r.App.URL + "/wxpay/v3/notify"
+		r.V3 = newV3Adapter(tb, r.V3Keys, sim.URL, notifyURL, now)
+		wx = r.V3
+	}
+	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: wx, Logger: r.Log, Now: now,
+		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: notifyURL, ServerIP: "127.0.0.1",
 			MaxOpenOrdersPerClient: opt.MaxOpenOrders, PublicURL: r.App.URL, AllowPrivateNotify: !opt.ForbidPrivateNotify}})
 	r.Auth, _, err = auth.New(context.Background(), auth.Options{Store: r.Store, Password: AdminPassword, Now: now,
 		Log: r.Log, Cost: bcrypt.MinCost, FailDelay: -1})

@@ -1,0 +1,119 @@
+package wxpayv3
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"wxcheckout/wxpay"
+)
+
+// ErrV2Notification is a call of the v2 notification parser on a v3 client.
+var ErrV2Notification = errors.New("wxpayv3: API v3 notifications arrive at POST /wxpay/v3/notify, with Wechatpay-* headers")
+
+// Adapter is a v3 Client behind the checkout's WeChat interface, speaking
+// v2's types: the checkout service, the reconciler and the admin sync keep
+// one path whichever version is configured. Its errors are *wxpay.Error
+// (with the v2 codes callers test: ORDERNOTEXIST, ORDERPAID, ORDERCLOSED,
+// SYSTEMERROR; other v3 codes kept) and *wxpay.TransportError, so
+// wxpay.IsOrderPaid, IsOrderClosed, IsOrderNotExist, IsRetryable and
+// IsTransport work on them.
+type Adapter struct {
+	c         *Client
+	notifyURL string
+}
+
+// NewAdapter wraps c; notifyURL ("" for c's NotifyURL) is the v3
+// notify_url of every order it places.
+func NewAdapter(c *Client, notifyURL string) *Adapter {
+	if notifyURL == "" {
+		notifyURL = c.NotifyURL()
+	}
+	return &Adapter{c: c, notifyURL: notifyURL}
+}
+
+// Client is the v3 client behind the adapter.
+func (a *Adapter) Client() *Client { return a.c }
+
+// UnifiedOrder places r as a v3 Native order. Body is the description,
+// TotalFee the amount; v2's spbill_create_ip and product_id have no v3
+// counterpart and are not sent.
+func (a *Adapter) UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest) (*wxpay.UnifiedOrderResponse, error) {
+	notifyURL := a.notifyURL
+	if notifyURL == "" {
+		notifyURL = r.NotifyURL
+	}
+	resp, err := a.c.NativeOrder(ctx, NativeRequest{Description: r.Body, OutTradeNo: r.OutTradeNo,
+		TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee})
+	if err != nil {
+		return nil, toV2(err)
+	}
+	return &wxpay.UnifiedOrderResponse{CodeURL: resp.CodeURL, Fields: wxpay.Params{"code_url": resp.CodeURL},
+		Exchange: resp.Exchange}, nil
+}
+
+// OrderQuery queries by out_trade_no; trade_state maps one to one.
+func (a *Adapter) OrderQuery(ctx context.Context, outTradeNo string) (*wxpay.OrderQueryResponse, error) {
+	q, err := a.c.QueryOrder(ctx, outTradeNo)
+	if err != nil {
+		return nil, toV2(err)
+	}
+	return &wxpay.OrderQueryResponse{
+		TradeState: q.TradeState, TradeStateDesc: q.TradeStateDesc, OutTradeNo: q.OutTradeNo,
+		TransactionID: q.TransactionID, TotalFee: q.Total, CashFee: q.PayerTotal, TimeEnd: q.SuccessTime,
+		OpenID: q.OpenID, BankType: q.BankType, Attach: q.Attach, Fields: q.Fields, Exchange: q.Exchange,
+	}, nil
+}
+
+// CloseOrder closes the order at WeChat (v3: no minimum age).
+func (a *Adapter) CloseOrder(ctx context.Context, outTradeNo string) (*wxpay.CloseOrderResponse, error) {
+	r, err := a.c.CloseOrder(ctx, outTradeNo)
+	if err != nil {
+		return nil, toV2(err)
+	}
+	return &wxpay.CloseOrderResponse{Exchange: r.Exchange}, nil
+}
+
+// ParseNotification is v2's parser: in v3 mode nothing arrives there.
+func (a *Adapter) ParseNotification([]byte) (*wxpay.Notification, error) {
+	return nil, ErrV2Notification
+}
+
+// ParseNotificationV3 verifies and decrypts a notification posted to
+// /wxpay/v3/notify (Client.ParseNotification).
+func (a *Adapter) ParseNotificationV3(h http.Header, body []byte) (*Notification, error) {
+	return a.c.ParseNotification(h, body)
+}
+
+// v2Codes are the v3 codes whose v2 names callers test.
+var v2Codes = map[string]string{
+	CodeOrderNotExist: wxpay.CodeOrderNotExist,
+	CodeOrderPaid:     wxpay.CodeOrderPaid,
+	CodeOrderClosed:   wxpay.CodeOrderClosed,
+	CodeSystemError:   wxpay.CodeSystemError,
+}
+
+// V2Code is the v2 err_code of a v3 code: renamed when v2 has the same
+// meaning under another name, kept otherwise.
+func V2Code(code string) string {
+	if c, ok := v2Codes[code]; ok {
+		return c
+	}
+	return code
+}
+
+// toV2 turns this package's call errors into wxpay's; any other error
+// (a request refused before sending, wrapping wxpay.ErrInvalidParam) is
+// returned as it is.
+func toV2(err error) error {
+	var we *Error
+	if errors.As(err, &we) {
+		return &wxpay.Error{Op: we.Op, ReturnCode: "SUCCESS", ResultCode: "FAIL", ErrCode: V2Code(we.Code),
+			ErrCodeDes: we.Message, Exchange: we.Exchange}
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		return &wxpay.TransportError{Op: te.Op, Err: te.Err, Exchange: te.Exchange}
+	}
+	return err
+}
