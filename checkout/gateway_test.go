@@ -454,3 +454,17 @@ func TestAnOrdersNotificationsGoOutInOrder(t *testing.T) {
 		t.Fatalf("merchant got %v, want order.closed twice (one failure) then order.paid", types)
 	}
 }
+
+// API v3 has no minimum age for closing an order: the merchant's close,
+// and the expiry of a short order, go to WeChat at once.
+func TestV3ClosesAtOnce(t *testing.T) {
+	r := testrig.New(t, testrig.Options{V3: true})
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	got, err := r.Svc.Close(context.Background(), o.OutTradeNo, "test")
+	if err != nil || got.Status != models.StatusClosed {
+		t.Fatalf("close a fresh v3 order: %+v, %v", got, err)
+	}
+	if info, ok := r.Sim.Order(o.OutTradeNo); !ok || info.TradeState != "CLOSED" {
+		t.Fatalf("at the simulator: %+v", info)
+	}
+}

@@ -160,7 +160,7 @@ const maxAnomalyGap = 15 * time.Minute
 // creation, which WeChat refuses. An order WeChat does not know, or that it
 // says was paid another amount, is closed locally and flagged.
 func (s *Service) expire(ctx context.Context, o *models.Order, now time.Time) {
-	if earliest := o.CreatedAt.Add(minCloseAge); now.Before(earliest) {
+	if earliest := o.CreatedAt.Add(s.minCloseAge()); now.Before(earliest) {
 		s.schedule(ctx, o, earliest, false)
 		return
 	}

@@ -9,8 +9,21 @@ import (
 	"wxcheckout/wxpay"
 )
 
-// WeChat forbids closeorder within five minutes of an order's creation.
+// WeChat forbids closeorder within five minutes of an order's creation:
+// API v2's rule; v3 has none.
 const minCloseAge = 5 * time.Minute
+
+// closeAger is a WeChat whose API sets its own minimum age for closing an
+// order (the v3 adapter: none).
+type closeAger interface{ MinCloseAge() time.Duration }
+
+// minCloseAge is how soon after creation WeChat lets an order be closed.
+func (s *Service) minCloseAge() time.Duration {
+	if c, ok := s.wx.(closeAger); ok {
+		return c.MinCloseAge()
+	}
+	return minCloseAge
+}
 
 // recordCall keeps a call to WeChat, its request and reply, in the timeline.
 func (s *Service) recordCall(ctx context.Context, o *models.Order, kind string, err error, x *wxpay.Exchange, actor string, attempt int) {
@@ -81,8 +94,8 @@ func (s *Service) Close(ctx context.Context, no, actor string) (*models.Order, e
 	if !o.Status.Open() {
 		return o, newError(KindConflict, msgNotClosable, nil, o.Status)
 	}
-	if age := s.now().Sub(o.CreatedAt); age < minCloseAge {
-		return o, newError(KindConflict, msgCloseTooSoon, nil, int((minCloseAge-age).Seconds())+1)
+	if least, age := s.minCloseAge(), s.now().Sub(o.CreatedAt); age < least {
+		return o, newError(KindConflict, msgCloseTooSoon, nil, int((least-age).Seconds())+1)
 	}
 	if o.Prepay == models.PrepayDone {
 		state, err := s.query(ctx, o, actor)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"wxcheckout/wxpay"
 )
@@ -31,6 +32,10 @@ func NewAdapter(c *Client, notifyURL string) *Adapter {
 	}
 	return &Adapter{c: c, notifyURL: notifyURL}
 }
+
+// MinCloseAge is how soon after creation an order may be closed: in v3,
+// at once (the five-minute rule is v2's).
+func (a *Adapter) MinCloseAge() time.Duration { return 0 }
 
 // Client is the v3 client behind the adapter.
 func (a *Adapter) Client() *Client { return a.c }
