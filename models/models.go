@@ -56,8 +56,9 @@ const (
 // Open reports whether the order may still be paid.
 func (s OrderStatus) Open() bool { return s == StatusNotPay }
 
-// Paid reports whether the shopper's money was received.
-func (s OrderStatus) Paid() bool { return s == StatusPaid }
+// Paid reports whether the shopper's money was received: PAID, or REFUND
+// (paid, then refunded in part or in full).
+func (s OrderStatus) Paid() bool { return s == StatusPaid || s == StatusRefund }
 
 // Flags an admin must notice.
 const (
@@ -112,6 +113,13 @@ type Order struct {
 	CreatedAt     time.Time `gorm:"index"`
 	UpdatedAt     time.Time `gorm:"index"` // the instances' periodic check of changes reads it
 
+	// Refunds (SPEC §8): RefundReserved is the sum of the refunds that are
+	// not CLOSED (never more than TotalFee), RefundedFee the sum of the
+	// SUCCESS ones, RefundCount how many were started.
+	RefundReserved Money `gorm:"not null;default:0"`
+	RefundedFee    Money `gorm:"not null;default:0"`
+	RefundCount    int   `gorm:"not null;default:0"`
+
 	Merchant // empty for the shop's own orders
 }
 
@@ -156,7 +164,7 @@ func (o *Order) MerchantOutTradeNo() string {
 // passed while it is still unpaid, or it is closed or failed.
 func (o *Order) Expired(now time.Time) bool {
 	switch o.Status {
-	case StatusPaid:
+	case StatusPaid, StatusRefund:
 		return false
 	case StatusNotPay:
 		return !now.Before(o.ExpiresAt)
@@ -185,6 +193,8 @@ const (
 	EventStatus       = "status"
 	EventAdmin        = "admin"
 	EventRenew        = "renew"
+	// EventRefund is a refund started or ended.
+	EventRefund = "refund"
 	// EventDelivery is one attempt to tell a gateway order's merchant.
 	EventDelivery = "merchant_notify"
 )

@@ -133,7 +133,7 @@ func (o Order) Close(c Closing) Change {
 // Renewed points an order that can no longer be paid to the order that
 // replaces it, once: a purchase has one payable successor at a time.
 func (o Order) Renewed(successor, actor string) Change {
-	if o.RenewedTo != "" || o.Status == StatusPaid {
+	if o.RenewedTo != "" || o.Status.Paid() {
 		return unchanged(o)
 	}
 	after := o
