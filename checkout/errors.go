@@ -62,6 +62,16 @@ const (
 	msgGwNotFound     = "err_gw_order_missing" // no such order of this app
 	msgGwFailed       = "err_gw_failed"        // arg: why WeChat refused the order
 	msgDeliveryNotFnd = "err_delivery_not_found"
+
+	// Refunds (SPEC §8).
+	msgRefundReason      = "err_refund_reason"      // arg: the longest, in characters
+	msgRefundUnavailable = "err_refund_unavailable" // no refund client (v2 without a merchant certificate)
+	msgRefundDuplicate   = "err_refund_duplicate"   // the merchant's refund number again, another amount
+	msgRefundNotPaid     = "err_refund_not_paid"
+	msgRefundTooMany     = "err_refund_too_many" // arg: the most
+	msgRefundAmount      = "err_refund_amount"   // more than zero, at most what remains
+	msgRefundRefused     = "err_refund_refused"  // arg: WeChat's code and text
+	msgRefundNotFound    = "err_refund_not_found"
 )
 
 // maxForeign is how much text from outside a log line or an error keeps.

@@ -310,7 +310,7 @@ func (s *Service) ReturnURL(ctx context.Context, o *models.Order) (string, error
 // type typ, to be written with the change that causes it: an epay GET for
 // a paid epay order, a webhook for any event of an API order with a
 // notify_url.
-func (s *Service) notices(o models.Order, typ string) []*models.Delivery {
+func (s *Service) notices(o models.Order, typ string, refund ...gateway.RefundObject) []*models.Delivery {
 	if o.NotifyURL == "" {
 		return nil
 	}
@@ -326,8 +326,11 @@ func (s *Service) notices(o models.Order, typ string) []*models.Delivery {
 	case o.NotifyStyle == models.NotifyEpay && typ == models.TypeOrderPaid:
 		d.Payload = gateway.EpayUnsigned(gateway.EpayOrderOf(&o)).Encode()
 	case o.NotifyStyle == models.NotifyWebhook:
-		body, err := json.Marshal(gateway.Event{ID: id, Type: typ, CreatedAt: gateway.RFC3339(now),
-			Data: gateway.NewOrder(&o, s.set.PublicURL, now)})
+		data := gateway.NewOrder(&o, s.set.PublicURL, now)
+		if len(refund) > 0 {
+			data.Refund = &refund[0]
+		}
+		body, err := json.Marshal(gateway.Event{ID: id, Type: typ, CreatedAt: gateway.RFC3339(now), Data: data})
 		if err != nil {
 			s.log.Error("webhook body", "out_trade_no", o.OutTradeNo, "err", err)
 			return nil

@@ -98,6 +98,7 @@ func (s *Service) ReconcileOnce(ctx context.Context, workers, batch int) {
 	wg.Wait()
 	each(due, s.reconcile)
 	wg.Wait()
+	s.reconcileRefunds(ctx, batch)
 }
 
 // recoverPrepay re-enters a unifiedorder whose outcome was never recorded,

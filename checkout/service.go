@@ -29,8 +29,11 @@ type WeChat interface {
 type Settings struct {
 	OrderTTL  time.Duration // how long a QR stays payable
 	NotifyURL string
-	ServerIP  string // spbill_create_ip: for Native, the merchant server's IP
-	MaxQty    int    // the most items in one order
+	// RefundNotifyURL is where WeChat reports refunds: PUBLIC_URL +
+	// /wxpay/refund-notify (v2) or the v3 notify URL.
+	RefundNotifyURL string
+	ServerIP        string // spbill_create_ip: for Native, the merchant server's IP
+	MaxQty          int    // the most items in one order
 	// MaxOpenOrdersPerClient caps one client's unpaid, unexpired orders;
 	// 0 means no cap.
 	MaxOpenOrdersPerClient int

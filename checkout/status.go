@@ -13,7 +13,9 @@ type OrderStatus struct {
 	OutTradeNo string
 	Status     models.OrderStatus
 	TotalFee   models.Money
-	ExpiresAt  time.Time
+	// RefundedFee is the sum of the order's successful refunds.
+	RefundedFee models.Money
+	ExpiresAt   time.Time
 }
 
 // Expired reports whether the QR can no longer be paid.
@@ -83,7 +85,7 @@ func (v *statusView) put(token string, st OrderStatus) {
 }
 
 func statusOf(o *models.Order) OrderStatus {
-	return OrderStatus{OutTradeNo: o.OutTradeNo, Status: o.Status, TotalFee: o.TotalFee, ExpiresAt: o.ExpiresAt}
+	return OrderStatus{OutTradeNo: o.OutTradeNo, Status: o.Status, TotalFee: o.TotalFee, RefundedFee: o.RefundedFee, ExpiresAt: o.ExpiresAt}
 }
 
 // StatusByToken is the order's status for its payment page: from memory

@@ -20,8 +20,8 @@ func APIStatus(o *models.Order, now time.Time) string {
 		return string(models.StatusPaid)
 	case o.Status == models.StatusNotPay && !o.Expired(now):
 		return string(models.StatusNotPay)
-	case string(o.Status) == "REFUND":
-		return "REFUND"
+	case o.Status == models.StatusRefund:
+		return string(models.StatusRefund)
 	}
 	return string(models.StatusClosed)
 }
@@ -43,6 +43,15 @@ type Order struct {
 	ExpiresAt      string  `json:"expires_at"`
 	PaidAt         *string `json:"paid_at"`
 	TransactionID  string  `json:"transaction_id"`
+	// Refund is the refund a refund.succeeded webhook reports.
+	Refund *RefundObject `json:"refund,omitempty"`
+}
+
+// RefundObject is a refund in a webhook (SPEC §8).
+type RefundObject struct {
+	OutRefundNo string `json:"out_refund_no"`
+	Amount      int64  `json:"amount"`
+	Status      string `json:"status"`
 }
 
 // NewOrder is o as the API shows it; publicURL is the site's base URL.
@@ -50,7 +59,7 @@ func NewOrder(o *models.Order, publicURL string, now time.Time) Order {
 	pay := publicURL + "/pay/" + o.Token
 	out := Order{
 		TradeNo: o.OutTradeNo, OutTradeNo: o.MerchantOutTradeNo(), Status: APIStatus(o, now),
-		Amount: int64(o.TotalFee), Name: o.ItemName, Param: o.Param,
+		Amount: int64(o.TotalFee), RefundedAmount: int64(o.RefundedFee), Name: o.ItemName, Param: o.Param,
 		PayURL: pay, CodeURL: o.CodeURL, QRURL: pay + "/qr.png",
 		CreatedAt: RFC3339(o.CreatedAt), ExpiresAt: RFC3339(o.ExpiresAt), TransactionID: o.TransactionID,
 	}

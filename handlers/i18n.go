@@ -301,6 +301,16 @@ var texts = map[string][2]string{
 	"paygw_expired_hint":      {"该订单未支付且已失效，请返回商户重新下单。", "The order was not paid in time. Go back to the merchant and order again."},
 	"paygw_closed_hint":       {"该订单已关闭，请返回商户重新下单。", "The order was closed. Go back to the merchant and order again."},
 	"paygw_failed_hint":       {"微信支付未能创建该订单，请返回商户重新下单。", "WeChat Pay could not create this order. Go back to the merchant and order again."},
+
+	// Refunds (SPEC §8, checkout/refund.go).
+	"err_refund_reason":      {"退款原因最长 %d 个字符，不能含控制字符", "The refund reason must be at most %d characters, without control characters"},
+	"err_refund_unavailable": {"当前配置无法退款：API v2 需要商户证书（WXPAY_CERT_P12_FILE 或 WXPAY_CERT_FILE + WXPAY_KEY_FILE）", "Refunds are not configured: API v2 needs the merchant certificate (WXPAY_CERT_P12_FILE, or WXPAY_CERT_FILE and WXPAY_KEY_FILE)"},
+	"err_refund_duplicate":   {"退款单号重复", "Duplicate out_refund_no with another amount"},
+	"err_refund_not_paid":    {"订单未支付，不能退款", "The order was not paid; there is nothing to refund"},
+	"err_refund_too_many":    {"每笔订单最多退款 %d 次", "An order may be refunded at most %d times"},
+	"err_refund_amount":      {"退款金额须大于 0，且不超过可退金额", "The refund must be more than zero and at most the refundable amount"},
+	"err_refund_refused":     {"微信支付拒绝了退款：%s", "WeChat Pay refused the refund: %s"},
+	"err_refund_not_found":   {"退款不存在", "Refund not found"},
 }
 
 // Message keys for error pages.

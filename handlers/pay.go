@@ -102,8 +102,11 @@ func (h *Handler) logPageLookup(c *gin.Context, what string, o *models.Order, er
 }
 
 func pageState(o *models.Order, now time.Time) string {
-	if o.Status == models.StatusNotPay && o.Expired(now) {
+	switch {
+	case o.Status == models.StatusNotPay && o.Expired(now):
 		return "EXPIRED"
+	case o.Status.Paid():
+		return string(models.StatusPaid) // REFUND too: the page is the payment's receipt
 	}
 	return string(o.Status)
 }

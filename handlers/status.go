@@ -12,12 +12,14 @@ type statusJSON struct {
 	Status     string `json:"status"`
 	OutTradeNo string `json:"out_trade_no"`
 	TotalFee   int64  `json:"total_fee"`
-	Expired    bool   `json:"expired"`
-	ExpiresAt  int64  `json:"expires_at"` // unix milliseconds
+	// RefundedFee is the sum in fen of the order's successful refunds.
+	RefundedFee int64 `json:"refunded_fee"`
+	Expired     bool  `json:"expired"`
+	ExpiresAt   int64 `json:"expires_at"` // unix milliseconds
 }
 
 func (h *Handler) statusOf(st checkout.OrderStatus) statusJSON {
-	return statusJSON{Status: string(st.Status), OutTradeNo: st.OutTradeNo, TotalFee: int64(st.TotalFee),
+	return statusJSON{Status: string(st.Status), OutTradeNo: st.OutTradeNo, TotalFee: int64(st.TotalFee), RefundedFee: int64(st.RefundedFee),
 		Expired: st.Expired(h.opt.Now()), ExpiresAt: st.ExpiresAt.UnixMilli()}
 }
 

@@ -64,10 +64,11 @@ func (s *Store) CreateRefund(ctx context.Context, no string, r *models.Refund) (
 
 // EndRefund applies a refund's final state, once: the refund row moves
 // from PROCESSING to status (guarded, so of racing reports one applies)
-// and the order changes with it (models.Order.EndRefund), in one
-// transaction. applied is false when the refund was final already.
+// and the order changes as decide says (models.Order.EndRefund, and any
+// merchant notification it owes), in one transaction. applied is false
+// when the refund was final already.
 func (s *Store) EndRefund(ctx context.Context, outRefundNo string, status models.RefundStatus, refundID string,
-	at time.Time, actor string) (o *models.Order, r *models.Refund, applied bool, err error) {
+	at time.Time, decide func(o models.Order, r models.Refund, status models.RefundStatus) models.Change) (o *models.Order, r *models.Refund, applied bool, err error) {
 	err = s.write(ctx, func(tx *gorm.DB) error {
 		var cur models.Refund
 		if err := s.forUpdate(tx).Where("out_refund_no = ?", outRefundNo).First(&cur).Error; err != nil {
@@ -92,7 +93,7 @@ func (s *Store) EndRefund(ctx context.Context, outRefundNo string, status models
 		if res.RowsAffected != 1 {
 			return nil
 		}
-		ord, _, err := s.applyChange(tx, cur.OutTradeNo, func(o models.Order) models.Change { return o.EndRefund(cur, status, actor) })
+		ord, _, err := s.applyChange(tx, cur.OutTradeNo, func(o models.Order) models.Change { return decide(o, cur, status) })
 		if err != nil {
 			return err
 		}
@@ -106,6 +107,46 @@ func (s *Store) EndRefund(ctx context.Context, outRefundNo string, status models
 		return nil, nil, false, err
 	}
 	return o, r, applied, nil
+}
+
+// RefundByOutRefundNo finds a refund by our out_refund_no.
+func (s *Store) RefundByOutRefundNo(ctx context.Context, no string) (*models.Refund, error) {
+	var r models.Refund
+	if err := s.db.WithContext(ctx).Where("out_refund_no = ?", no).First(&r).Error; err != nil {
+		return nil, notFound(err, "refund "+no)
+	}
+	return &r, nil
+}
+
+// ScheduleRefund sets when the reconciler next looks at a PROCESSING
+// refund, counts the look, and keeps WeChat's refund_id once known.
+func (s *Store) ScheduleRefund(ctx context.Context, id uint, next time.Time, refundID string) error {
+	cols := map[string]any{"next_query_at": next.UTC(), "queries": gorm.Expr("queries + 1")}
+	if refundID != "" {
+		cols["refund_id"] = refundID
+	}
+	return s.write(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&models.Refund{}).Where("id = ? AND status = ?", id, models.RefundProcessing).Updates(cols).Error
+	})
+}
+
+// DueRefunds claims PROCESSING refunds whose next look has come, oldest
+// due first; on PostgreSQL they are leased for ClaimLease, as orders are.
+func (s *Store) DueRefunds(ctx context.Context, now time.Time, limit int) ([]models.Refund, error) {
+	var rs []models.Refund
+	var err error
+	if s.pg == nil {
+		err = s.db.WithContext(ctx).Where("status = ? AND next_query_at <= ?", models.RefundProcessing, now.UTC()).
+			Order("next_query_at").Limit(limit).Find(&rs).Error
+	} else {
+		err = s.db.WithContext(ctx).Raw("UPDATE refunds SET next_query_at = ? WHERE id IN (SELECT id FROM refunds "+
+			"WHERE status = ? AND next_query_at <= ? ORDER BY next_query_at LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING *",
+			now.Add(ClaimLease).UTC(), models.RefundProcessing, now.UTC(), limit).Scan(&rs).Error
+	}
+	if err != nil {
+		return nil, fmt.Errorf("due refunds: %w", err)
+	}
+	return rs, nil
 }
 
 // Refunds lists an order's refunds, oldest first.

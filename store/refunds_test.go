@@ -14,6 +14,10 @@ import (
 	"wxcheckout/store"
 )
 
+func end(o models.Order, r models.Refund, status models.RefundStatus) models.Change {
+	return o.EndRefund(r, status, "wechat")
+}
+
 func paidOrder(t *testing.T, st *store.Store, no string) *models.Order {
 	t.Helper()
 	o := newOpenOrder(t, st, no, "10.0.0.9")
@@ -96,21 +100,21 @@ func TestRefundEndsOnceAndClosedFreesItsAmount(t *testing.T) {
 		t.Fatalf("refund beyond the payment: %v", err)
 	}
 	at := anyDBNow.Add(time.Hour)
-	got, _, applied, err := st.EndRefund(ctx, "RE1", models.RefundSuccess, "50300001", at, "wechat")
+	got, _, applied, err := st.EndRefund(ctx, "RE1", models.RefundSuccess, "50300001", at, end)
 	if err != nil || !applied || got.Status != models.StatusRefund || got.RefundedFee != 1000 {
 		t.Fatalf("SUCCESS: %+v %v %v", got, applied, err)
 	}
-	if _, _, applied, err := st.EndRefund(ctx, "RE1", models.RefundSuccess, "50300001", at, "wechat"); err != nil || applied {
+	if _, _, applied, err := st.EndRefund(ctx, "RE1", models.RefundSuccess, "50300001", at, end); err != nil || applied {
 		t.Fatalf("the same SUCCESS again: applied %v, %v", applied, err)
 	}
-	got, _, applied, err = st.EndRefund(ctx, "RE2", models.RefundClosed, "", at, "wechat")
+	got, _, applied, err = st.EndRefund(ctx, "RE2", models.RefundClosed, "", at, end)
 	if err != nil || !applied || got.RefundReserved != 1000 || got.Status != models.StatusRefund || got.Refundable() != o.TotalFee-1000 {
 		t.Fatalf("CLOSED: %+v %v %v", got, applied, err)
 	}
 	if _, _, err := st.CreateRefund(ctx, o.OutTradeNo, &models.Refund{OutRefundNo: "RE4", Amount: o.TotalFee - 1000}); err != nil {
 		t.Fatalf("refund of the amount a CLOSED refund freed: %v", err)
 	}
-	got, _, _, err = st.EndRefund(ctx, "RE4", models.RefundAbnormal, "", at, "wechat")
+	got, _, _, err = st.EndRefund(ctx, "RE4", models.RefundAbnormal, "", at, end)
 	if err != nil || !got.HasFlag(models.FlagRefundAbnormal) || got.RefundReserved != o.TotalFee {
 		t.Fatalf("ABNORMAL: %+v %v", got, err)
 	}
