@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log"
@@ -16,6 +17,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -78,6 +81,7 @@ type mtlsWeChat struct {
 	*fakeWeChat
 	srv      *httptest.Server
 	serverCA *x509.CertPool // what the client must trust
+	caPEM    []byte         // the same, as a PEM file's content
 	peers    atomic.Int32   // requests that arrived with a verified client certificate
 }
 
@@ -92,6 +96,7 @@ func newMTLSWeChat(tb testing.TB, reply func(http.ResponseWriter, wxpay.Params))
 	}
 	serverCA := newTestCA(tb, "Test WeChat server CA")
 	m.serverCA = serverCA.pool
+	m.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: serverCA.cert.Raw})
 	m.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
 			m.peers.Add(1)
@@ -247,6 +252,34 @@ func TestRefundVerifiesServer(t *testing.T) {
 	}
 	if m.count() != 0 {
 		t.Error("the request reached an unverified server")
+	}
+}
+
+// With no RootCAs the server is verified with the system roots, which
+// SSL_CERT_FILE replaces. Go reads the system roots once per process, so the
+// check runs in a child process of its own.
+func TestRefundTrustsSSLCertFile(t *testing.T) {
+	if os.Getenv("WXPAY_TEST_SSL_CERT_CHILD") == "1" {
+		m := newMTLSWeChat(t, replyWith(refundAccepted...))
+		file := filepath.Join(t.TempDir(), "roots.pem")
+		if err := os.WriteFile(file, m.caPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		os.Setenv("SSL_CERT_FILE", file) // before the first handshake loads the roots
+		c, err := wxpay.NewClient(wxpay.Config{BaseURL: m.srv.URL, AppID: testAppID, MchID: testMchID,
+			APIKey: testKey, ClientCert: merchantCert(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Refund(context.Background(), goodRefund()); err != nil {
+			t.Fatalf("Refund with the server's CA in SSL_CERT_FILE: %v", err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRefundTrustsSSLCertFile$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "WXPAY_TEST_SSL_CERT_CHILD=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
 	}
 }
 
