@@ -41,6 +41,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./wxpay/
 	go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./wxpay/
 	go test -run '^$$' -fuzz '^FuzzParseNotification$$' -fuzztime $(FUZZTIME) ./wxpay/
+	go test -run '^$$' -fuzz '^FuzzParseRefundNotification$$' -fuzztime $(FUZZTIME) ./wxpay/
 	go test -run '^$$' -fuzz '^FuzzEpayVerify$$' -fuzztime $(FUZZTIME) ./gateway/
 	go test -run '^$$' -fuzz '^FuzzParseYuan$$' -fuzztime $(FUZZTIME) ./gateway/
 	go test -run '^$$' -fuzz '^FuzzVerifyWebhook$$' -fuzztime $(FUZZTIME) ./gateway/

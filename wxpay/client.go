@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -25,11 +27,19 @@ type Config struct {
 	HTTPClient *http.Client // default: 10 s timeout
 	Now        func() time.Time
 	Rand       io.Reader // nonce source; default crypto/rand
+
+	// ClientCert is the merchant certificate (LoadClientCertificate) that
+	// /secapi/ calls — refunds — present over mutual TLS. Without it Refund
+	// fails at once. RootCAs verifies WeChat's server for those calls; nil
+	// means the system roots (SSL_CERT_FILE and SSL_CERT_DIR apply).
+	ClientCert *tls.Certificate
+	RootCAs    *x509.CertPool
 }
 
 // Client calls WeChat Pay v2. It is safe for concurrent use.
 type Client struct {
 	cfg Config
+	sec *http.Client // for /secapi/: presents ClientCert; nil without one
 }
 
 // NewClient checks cfg and fills in defaults.
@@ -56,7 +66,28 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	return &Client{cfg: cfg}, nil
+	c := &Client{cfg: cfg}
+	if cfg.ClientCert != nil {
+		c.sec = secHTTPClient(cfg)
+	}
+	return c, nil
+}
+
+// secHTTPClient is a client of its own for /secapi/ calls, so the merchant
+// certificate is presented only where WeChat asks for it. It keeps the
+// configured client's timeout.
+func secHTTPClient(cfg Config) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{*cfg.ClientCert},
+		RootCAs:      cfg.RootCAs,
+	}
+	timeout := cfg.HTTPClient.Timeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	return &http.Client{Transport: t, Timeout: timeout}
 }
 
 // AppID and MchID name the merchant this client speaks for.
@@ -80,6 +111,12 @@ func (c *Client) ParseNotification(body []byte) (*Notification, error) {
 // than return_code=SUCCESS and result_code=SUCCESS is an error: *Error when
 // WeChat said no, *TransportError when the outcome is unknown.
 func (c *Client) call(ctx context.Context, op, path string, p Params) (Params, *Exchange, error) {
+	return c.callWith(ctx, c.cfg.HTTPClient, op, path, p)
+}
+
+// callWith is call over a given HTTP client: /secapi/ calls use the one
+// presenting the merchant certificate.
+func (c *Client) callWith(ctx context.Context, hc *http.Client, op, path string, p Params) (Params, *Exchange, error) {
 	nonce, err := randomString(c.cfg.Rand, 32)
 	if err != nil {
 		return nil, nil, err
@@ -90,7 +127,7 @@ func (c *Client) call(ctx context.Context, op, path string, p Params) (Params, *
 		return nil, nil, err
 	}
 	x := &Exchange{Op: op, URL: c.cfg.BaseURL + path, Request: Encode(p)}
-	reply, err := c.post(ctx, x)
+	reply, err := c.post(ctx, hc, x)
 	if err != nil {
 		return nil, x, &TransportError{Op: op, Err: err, Exchange: x}
 	}
@@ -115,13 +152,13 @@ func (c *Client) call(ctx context.Context, op, path string, p Params) (Params, *
 	return reply, x, nil
 }
 
-func (c *Client) post(ctx context.Context, x *Exchange) (Params, error) {
+func (c *Client) post(ctx context.Context, hc *http.Client, x *Exchange) (Params, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.URL, bytes.NewReader(x.Request))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	resp, err := c.cfg.HTTPClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, err
 	}

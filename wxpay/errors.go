@@ -24,13 +24,15 @@ const (
 	CodeSystemError    = "SYSTEMERROR"
 	CodeInvalidRequest = "INVALID_REQUEST"
 	CodeNeedRetry      = "BIZERR_NEED_RETRY"
+	CodeRefundNotExist = "REFUNDNOTEXIST" // refundquery: no such refund
+	CodeNotEnough      = "NOTENOUGH"      // refund: the merchant's balance is short
 )
 
 // Error is WeChat saying no: return_code=FAIL (with return_msg), or
 // result_code=FAIL (with err_code and err_code_des) on a verified reply.
 // The request was received and answered; its outcome is known.
 type Error struct {
-	Op         string // unifiedorder, orderquery, closeorder
+	Op         string // unifiedorder, orderquery, closeorder, refund, refundquery, refund-notify
 	ReturnCode string
 	ReturnMsg  string
 	ResultCode string
@@ -100,6 +102,9 @@ func IsOrderClosed(err error) bool { return ErrCode(err) == CodeOrderClosed }
 
 // IsOrderNotExist: WeChat does not know the order.
 func IsOrderNotExist(err error) bool { return ErrCode(err) == CodeOrderNotExist }
+
+// IsRefundNotExist: WeChat does not know the refund.
+func IsRefundNotExist(err error) bool { return ErrCode(err) == CodeRefundNotExist }
 
 // IsReentryConflict: the out_trade_no was used with other business fields
 // ("201 商户订单号重复").

@@ -1,7 +1,9 @@
 // Package wxpay speaks WeChat Pay v2 (the XML API) for Native (QR code) payments:
 // signing and verifying, a strict flat-XML codec, a client for unifiedorder,
-// orderquery and closeorder, payment notifications, and the second signature
-// that in-app payments need. It knows nothing about orders in a database.
+// orderquery and closeorder, payment notifications, the second signature
+// that in-app payments need, and refunds (refund over mutual TLS with the
+// merchant certificate, refundquery, encrypted refund notifications). It
+// knows nothing about orders in a database.
 package wxpay
 
 import (

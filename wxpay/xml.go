@@ -19,13 +19,21 @@ const MaxBodySize = 64 << 10
 // elements, attributes, repeated fields, other roots, non-UTF-8 text and
 // bodies over MaxBodySize. Entities other than the five predefined ones and
 // character references are refused, so nothing is ever resolved from outside.
-func Decode(body []byte) (Params, error) {
+func Decode(body []byte) (Params, error) { return DecodeRoot(body, "xml") }
+
+// DecodeRoot is Decode for a document whose root element is named root
+// rather than xml: a refund notification's decrypted req_info is a <root>.
+// The same safety rules apply.
+func DecodeRoot(body []byte, root string) (Params, error) {
 	if len(body) > MaxBodySize {
 		return nil, fmt.Errorf("%w: body of %d bytes exceeds %d", ErrTooLarge, len(body), MaxBodySize)
 	}
 	// One string for the whole body: field names and plain values are
 	// substrings of it, so decoding costs an allocation per message, not per field.
-	d := decoder{s: string(body)}
+	d := decoder{s: string(body), root: root, openTag: "<xml", closeTag: "</xml"}
+	if root != "xml" {
+		d.openTag, d.closeTag = "<"+root, "</"+root
+	}
 	if !utf8.ValidString(d.s) {
 		return nil, xmlErr(0, "not UTF-8")
 	}
@@ -33,8 +41,12 @@ func Decode(body []byte) (Params, error) {
 }
 
 type decoder struct {
-	s   string
-	pos int
+	s    string
+	pos  int
+	root string // the root element's name: xml, or root inside req_info
+	// "<root" and "</root", made once: concatenating them per field would
+	// cost an allocation each on the notification hot path.
+	openTag, closeTag string
 }
 
 func xmlErr(pos int, format string, args ...any) error {
@@ -66,28 +78,28 @@ func (d *decoder) document() (Params, error) {
 	if strings.HasPrefix(d.rest(), "<!") {
 		return nil, xmlErr(d.pos, "declarations, DOCTYPE and comments are refused")
 	}
-	if !strings.HasPrefix(d.rest(), "<xml") {
-		return nil, xmlErr(d.pos, "root element must be <xml>")
+	if !strings.HasPrefix(d.rest(), d.openTag) {
+		return nil, xmlErr(d.pos, "root element must be <%s>", d.root)
 	}
-	d.pos += len("<xml")
+	d.pos += len(d.openTag)
 	d.skipSpace()
 	if !strings.HasPrefix(d.rest(), ">") {
-		return nil, xmlErr(d.pos, "root element <xml> takes no attributes")
+		return nil, xmlErr(d.pos, "root element <%s> takes no attributes", d.root)
 	}
 	d.pos++
 	p := make(Params, 24)
 	for {
 		d.skipSpace()
-		if strings.HasPrefix(d.rest(), "</xml") {
-			d.pos += len("</xml")
+		if strings.HasPrefix(d.rest(), d.closeTag) {
+			d.pos += len(d.closeTag)
 			d.skipSpace()
 			if !strings.HasPrefix(d.rest(), ">") {
-				return nil, xmlErr(d.pos, "bad </xml> end tag")
+				return nil, xmlErr(d.pos, "bad </%s> end tag", d.root)
 			}
 			d.pos++
 			d.skipSpace()
 			if d.pos != len(d.s) {
-				return nil, xmlErr(d.pos, "content after </xml>")
+				return nil, xmlErr(d.pos, "content after </%s>", d.root)
 			}
 			return p, nil
 		}
@@ -335,20 +347,26 @@ func charRef(ref string) (rune, bool) {
 // Encode writes p as a flat <xml> with fields in name order. Values that are
 // not plain digits go in CDATA; a "]]>" inside a value is split across two
 // CDATA sections so that every value survives a round trip.
-func Encode(p Params) []byte {
+func Encode(p Params) []byte { return encodeRoot(p, "xml") }
+
+func encodeRoot(p Params, root string) []byte {
 	keys := make([]string, 0, len(p))
-	size := len("<xml></xml>")
+	size := len("<></>") + 2*len(root)
 	for k, v := range p {
 		keys = append(keys, k)
 		size += 2*len(k) + len(v) + len("<></><![CDATA[]]>")
 	}
 	slices.Sort(keys)
 	b := make([]byte, 0, size)
-	b = append(b, "<xml>"...)
+	b = append(b, '<')
+	b = append(b, root...)
+	b = append(b, '>')
 	for _, k := range keys {
 		b = appendField(b, k, p[k])
 	}
-	return append(b, "</xml>"...)
+	b = append(b, "</"...)
+	b = append(b, root...)
+	return append(b, '>')
 }
 
 func appendField(b []byte, k, v string) []byte {
