@@ -30,6 +30,8 @@ type Refunder interface {
 	RefundQuery(ctx context.Context, outRefundNo string) (*wxpay.RefundQueryResponse, error)
 }
 
+var _ Refunder = (*wxpay.Client)(nil)
+
 // RefundRequest is a refund someone asks for: the admin, a merchant app.
 type RefundRequest struct {
 	OutTradeNo string
@@ -40,10 +42,6 @@ type RefundRequest struct {
 	// the same refund (another amount is refused).
 	MerchantRefundNo string
 }
-
-// codeRefundNotExist is WeChat's answer for a refund it does not know (v3's
-// RESOURCE_NOT_EXISTS is mapped to it).
-const codeRefundNotExist = "REFUNDNOTEXIST"
 
 // maxRefundReason is WeChat's limit on refund_desc / reason, in characters.
 const maxRefundReason = 80
@@ -223,7 +221,7 @@ func (s *Service) reconcileRefund(ctx context.Context, wx Refunder, ref *models.
 			s.log.Error("reconcile refund: schedule", "out_refund_no", ref.OutRefundNo, "err", serr)
 		}
 		return
-	case wxpay.ErrCode(err) == codeRefundNotExist:
+	case wxpay.IsRefundNotExist(err):
 		if _, serr := s.sendRefund(ctx, wx, o, ref, "reconciler"); serr != nil {
 			s.log.Warn("reconcile refund: resend", "out_refund_no", ref.OutRefundNo, "err", serr)
 		}
