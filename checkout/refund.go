@@ -272,3 +272,39 @@ func (s *Service) Refunds(ctx context.Context, o *models.Order) ([]models.Refund
 	rs, err := s.store.Refunds(ctx, o.ID)
 	return rs, lookupError(err, msgOrderNotFound)
 }
+
+// refundNotifications is a WeChat that reads v2 refund notifications:
+// *wxpay.Client.
+type refundNotifications interface {
+	ParseRefundNotification(body []byte) (*wxpay.RefundNotification, error)
+}
+
+// HandleRefundNotification decrypts and applies a v2 refund notification
+// (POST /wxpay/refund-notify). nil means acknowledge (applied, a
+// duplicate, or a state that is not final); a KindRefused error changed
+// nothing (a req_info that does not decrypt, another merchant's, a refund
+// that is not ours or not its amount); anything else is our own failure.
+func (s *Service) HandleRefundNotification(ctx context.Context, body []byte) error {
+	wx, ok := s.wx.(refundNotifications)
+	if !ok {
+		return refusal(models.RefusalNotEnabled, errors.New("refund notifications of API v2, but the shop speaks v3"))
+	}
+	n, err := wx.ParseRefundNotification(body)
+	if err != nil {
+		code := refusalOf(err)
+		if errors.Is(err, wxpay.ErrDecrypt) {
+			code = models.RefusalDecrypt
+			s.log.Error("refund notification does not decrypt: forged, or WXPAY_API_KEY is not the merchant's")
+		}
+		r := refusal(code, err)
+		s.log.Warn("refund notification refused", "refusal", code, "err", LogText(err))
+		return r
+	}
+	if err := s.RefundNotified(ctx, n); err != nil {
+		if KindOf(err) == KindRefused {
+			s.log.Warn("refund notification refused", "refusal", RefusalOf(err), "out_refund_no", clip(n.OutRefundNo), "err", LogText(err))
+		}
+		return err
+	}
+	return nil
+}

@@ -22,6 +22,8 @@ type Checkout interface {
 	// StatusByToken is cheap: polls and streams of open pages call it.
 	StatusByToken(ctx context.Context, token string) (checkout.OrderStatus, error)
 	HandleNotification(ctx context.Context, body []byte) error
+	// HandleRefundNotification applies a v2 refund notification.
+	HandleRefundNotification(ctx context.Context, body []byte) error
 	// HandleNotificationV3 is API v3's: the Wechatpay-* headers and the
 	// JSON body (SPEC §7).
 	HandleNotificationV3(ctx context.Context, h http.Header, body []byte) error

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -15,7 +16,11 @@ import (
 // 5 s with exactly the SUCCESS XML for a payment applied or a duplicate, and
 // FAIL XML with a reason otherwise: 4xx for a refusal, 5xx only when the app
 // itself failed, so that WeChat sends it again.
-func (h *Handler) notify(c *gin.Context) {
+func (h *Handler) notify(c *gin.Context) { h.readNotification(c, h.svc.HandleNotification) }
+
+// readNotification reads a v2 notification's body and answers what handle
+// made of it.
+func (h *Handler) readNotification(c *gin.Context, handle func(context.Context, []byte) error) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, wxpay.MaxBodySize))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -28,7 +33,7 @@ func (h *Handler) notify(c *gin.Context) {
 		xmlReply(c, http.StatusBadRequest, wxpay.FailReply("unreadable body"))
 		return
 	}
-	if err := h.svc.HandleNotification(c.Request.Context(), body); err != nil {
+	if err := handle(c.Request.Context(), body); err != nil {
 		status := httpStatus(err)
 		switch checkout.KindOf(err) {
 		case checkout.KindInternal:
@@ -44,6 +49,12 @@ func (h *Handler) notify(c *gin.Context) {
 		return
 	}
 	xmlReply(c, http.StatusOK, wxpay.SuccessReply)
+}
+
+// refundNotify is WeChat Pay's v2 refund notification endpoint: the same
+// replies as notify, for a decrypted req_info instead of a signed payment.
+func (h *Handler) refundNotify(c *gin.Context) {
+	h.readNotification(c, h.svc.HandleRefundNotification)
 }
 
 func xmlReply(c *gin.Context, status int, body []byte) {

@@ -25,6 +25,7 @@ func (h *Handler) Routes() *gin.Engine {
 	r.GET("/pay/:token/events", h.events)
 	r.GET("/pay/:token/qr.png", h.qrImage)
 	r.POST("/wxpay/notify", h.limitNotifyRefusals, h.notify)
+	r.POST("/wxpay/refund-notify", h.limitNotifyRefusals, h.refundNotify)
 	r.POST("/wxpay/v3/notify", h.limitNotifyRefusalsV3, h.notifyV3)
 	r.GET("/healthz", h.health)
 	r.StaticFS("/static", filesOnly{http.FS(static.FS)})
