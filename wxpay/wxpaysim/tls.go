@@ -136,7 +136,7 @@ func completeTLSFiles(files map[string][]byte, created map[string]bool, mchID st
 			FileClientCert, client.Subject.CommonName, mchID)
 	}
 	if _, ok := files[FileClientP12]; !ok {
-		p12, err := pkcs12.LegacyRC2.Encode(clientKey, client, []*x509.Certificate{ca}, mchID)
+		p12, err := pkcs12.LegacyRC2.Encode(clientKey, client, nil, mchID) // the key and its certificate only, as WeChat's
 		if err != nil {
 			return nil, fmt.Errorf("make %s: %w", FileClientP12, err)
 		}
