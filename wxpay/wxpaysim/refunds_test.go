@@ -371,3 +371,26 @@ func TestRestartKeepsRefunds(t *testing.T) {
 		t.Errorf("repeat after restart = %v", again)
 	}
 }
+
+// The refund faults go through POST /control, and GET /control/refunds
+// lists the refunds.
+func TestRefundControl(t *testing.T) {
+	r := manualRig(t)
+	paidOrder(t, r, "RF-CTRL01", newMerchant(t, nil))
+	if status, body := postJSON(t, r.ts.URL+"/control", `{"fault":"refund_closed"}`); status != 200 {
+		t.Fatalf("POST /control: %d %s", status, body)
+	}
+	if status, body := postJSON(t, r.ts.URL+"/control", `{"fault":"systemerror","endpoint":"refundquery"}`); status != 200 {
+		t.Fatalf("POST /control: %d %s", status, body)
+	}
+	errCode(t, r.refundV2(t, refundFields("RF-CTRL01", "R-CTRL", 10, "")))
+	if c := errCode(t, r.refundQuery(t, "out_refund_no", "R-CTRL")); c != wxpay.CodeSystemError {
+		t.Errorf("refundquery with the fault: %s", c)
+	}
+	r.settleRefunds(t, wxpaysim.DefaultRefundDelay)
+	eventually(t, "CLOSED", func() bool { return refundStatus(r, "R-CTRL") == wxpay.RefundClosed })
+	_, body := get(t, r.ts.URL+"/control/refunds")
+	for _, want := range []string{`"out_refund_no":"R-CTRL"`, `"status":"CLOSED"`, `"out_trade_no":"RF-CTRL01"`, `"refund_fee":10`} {
+		contains(t, body, want)
+	}
+}

@@ -203,7 +203,9 @@ func parseTLSCert(files map[string][]byte, name string) (*x509.Certificate, erro
 	return c, nil
 }
 
-func tlsCertPEM(der []byte) []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}) }
+func tlsCertPEM(der []byte) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
 
 // issue signs tmpl for pub with key, as parent (nil: self-signed) names.
 func issue(tmpl *x509.Certificate, pub crypto.PublicKey, parent *x509.Certificate, key crypto.Signer) ([]byte, error) {
