@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"io"
@@ -27,11 +29,16 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	statePath := fs.String("state", "", "keep the orders in this JSON file across restarts (default: in memory)")
 	keysDir := fs.String("keys", "", "API v3 keys directory: its files are loaded, missing ones created (default: keys in memory)")
 	v3Sign := fs.String("v3-sign", wxpaysim.V3SignPubKey, "what v3 replies and notifications are signed with: pubkey, cert or both (alternating)")
+	tlsDir := fs.String("tls", "", "serve HTTPS with a CA kept in this directory, which also gets the merchant's client certificate (apiclient_cert.p12/.pem) that the v2 refund requires; missing files are created")
+	refundDelay := fs.Duration("refund-delay", wxpaysim.DefaultRefundDelay, "how long a refund stays PROCESSING before it ends (divided by --speedup; 0 ends it at once)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *speedup <= 0 {
 		return fmt.Errorf("sim: --speedup must be positive, got %v", *speedup)
+	}
+	if *refundDelay < 0 {
+		return fmt.Errorf("sim: --refund-delay must not be negative, got %v", *refundDelay)
 	}
 	if err := wxpaysim.CheckV3Sign(*v3Sign); err != nil {
 		return fmt.Errorf("sim: --v3-sign: %w", err)
@@ -48,15 +55,24 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 		Logger:  slog.New(slog.NewTextHandler(stdout, nil)),
 		State:   state,
 		V3Sign:  *v3Sign,
+		// Options' zero means the default; the flag's 0 means at once.
+		RefundDelay: cmp.Or(*refundDelay, -1),
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("sim: %w", err)
 	}
 	base := "http://" + displayAddr(ln.Addr())
+	if *tlsDir != "" {
+		if ln, err = simTLS(ln, *tlsDir, *addr, orDefault(opts.MchID, wxpaysim.DemoMchID), opts.Logger); err != nil {
+			return err
+		}
+		opts.ClientCertRequired = true
+		base = "https://" + displayAddr(ln.Addr())
+	}
 	opts.Logger.Info("wxpaysim listening", "base_url", base, "phone_page", base+"/scan",
 		"appid", orDefault(opts.AppID, wxpaysim.DemoAppID), "mch_id", orDefault(opts.MchID, wxpaysim.DemoMchID),
-		"speedup", *speedup, "state", orDefault(*statePath, "memory"))
+		"speedup", *speedup, "refund_delay", *refundDelay, "state", orDefault(*statePath, "memory"))
 	// The keys come after the listener: making RSA keys takes a moment,
 	// during which connections wait in the listen queue rather than fail.
 	if opts.V3Keys, err = simV3Keys(*keysDir); err != nil {
@@ -65,6 +81,33 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	logV3Setup(opts.Logger, *keysDir, opts.V3Keys, *v3Sign)
 	return wxpaysim.Serve(ctx, ln, opts)
+}
+
+// simTLS loads or creates the --tls files and wraps ln in TLS, and says how
+// to configure a v2 merchant program for refunds: file paths, never a key.
+func simTLS(ln net.Listener, dir, addr, mchID string, log *slog.Logger) (net.Listener, error) {
+	files, err := wxpaysim.LoadOrCreateTLS(dir, mchID)
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("sim: --tls: %w", err)
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	cfg, err := files.ServerConfig(host)
+	if err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("sim: --tls: %w", err)
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	log.Info("wxpaysim tls: HTTPS; /secapi/ (the v2 refund) requires the merchant's client certificate",
+		"tls_dir", dir,
+		"SSL_CERT_FILE", filepath.Join(dir, wxpaysim.FileTLSCA),
+		"WXPAY_CERT_P12_FILE", filepath.Join(dir, wxpaysim.FileClientP12),
+		"WXPAY_CERT_P12_PASSWORD", "the mch_id (the default)",
+		"WXPAY_CERT_FILE", filepath.Join(dir, wxpaysim.FileClientCert),
+		"WXPAY_KEY_FILE", filepath.Join(dir, wxpaysim.FileClientKey))
+	return tls.NewListener(ln, cfg), nil
 }
 
 // simV3Keys loads or creates the --keys files, or makes keys in memory.

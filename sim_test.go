@@ -57,7 +57,7 @@ func startSim(t *testing.T, args []string, env map[string]string) (string, *sync
 			return nil
 		}
 	}
-	baseRE := regexp.MustCompile(`base_url=(http://127\.0\.0\.1:\d+)`)
+	baseRE := regexp.MustCompile(`base_url=(https?://127\.0\.0\.1:\d+)`)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if m := baseRE.FindStringSubmatch(out.String()); m != nil {
 			return m[1], out, stop
@@ -120,7 +120,7 @@ func TestRunSim(t *testing.T) {
 
 func TestRunSimBadFlags(t *testing.T) {
 	getenv := func(string) string { return "" }
-	for _, args := range [][]string{{"sim", "--speedup", "0"}, {"sim", "--nope"}, {"sim", "--addr", "256.0.0.1:x"}} {
+	for _, args := range [][]string{{"sim", "--speedup", "0"}, {"sim", "--nope"}, {"sim", "--addr", "256.0.0.1:x"}, {"sim", "--refund-delay", "-1s"}} {
 		if err := run(context.Background(), args, getenv, io.Discard); err == nil {
 			t.Errorf("run(%q) = nil, want an error", args)
 		}

@@ -38,7 +38,11 @@ func withAPIFault[R any](s *Server, r *http.Request, op string, handle func() R,
 	}
 	if f.Kind == FaultSystemError {
 		// Answered before the call takes effect, as when WeChat's backend
-		// is down: an identical retry must then succeed.
+		// is down: an identical retry must then succeed. A refund takes
+		// effect first (see FaultSystemError), so a retry finds it.
+		if f.Apply || op == "refund" {
+			_ = handle()
+		}
 		return sysErr, true
 	}
 	var rep R
@@ -125,6 +129,7 @@ var tradeStateDesc = map[string]string{
 	wxpay.TradeNotPay:  "订单未支付",
 	wxpay.TradeSuccess: "支付成功",
 	wxpay.TradeClosed:  "订单已关闭",
+	wxpay.TradeRefund:  "订单发生过退款",
 }
 
 func (s *Server) orderQuery(c *call) reply {
@@ -144,7 +149,7 @@ func (s *Server) orderQuery(c *call) reply {
 	if d := o.fields["device_info"]; d != "" {
 		p["device_info"] = d
 	}
-	if o.state == wxpay.TradeSuccess {
+	if o.paid() {
 		maps.Copy(p, o.paidFields())
 	}
 	return success(p)
@@ -167,7 +172,7 @@ func (s *Server) closeLocked(c *call) (reply, *savedOrder) {
 	switch {
 	case o == nil:
 		return failure(wxpay.CodeOrderNotExist, "订单不存在"), nil
-	case o.state == wxpay.TradeSuccess:
+	case o.paid():
 		return failure(wxpay.CodeOrderPaid, "订单已支付，不能发起关单"), nil
 	case o.state == wxpay.TradeClosed:
 		return failure(wxpay.CodeOrderClosed, "订单已关闭，无法重复关闭"), nil

@@ -39,4 +39,7 @@ func (s *Server) forget(o *order) {
 	if o.transactionID != "" {
 		delete(s.byTxn, o.transactionID)
 	}
+	for _, r := range o.refunds {
+		delete(s.refunds, r.outRefundNo)
+	}
 }

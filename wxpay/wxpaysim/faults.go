@@ -34,13 +34,23 @@ const (
 	// with a wrong WXPAY_APIV3_KEY sees). v2 attempts do not take it.
 	FaultBadResource FaultKind = "bad_resource"
 	// FaultSystemError: the next Count API calls (to Endpoint, or any)
-	// answer result_code=FAIL err_code=SYSTEMERROR without taking effect.
+	// answer result_code=FAIL err_code=SYSTEMERROR (v3: 500 SYSTEM_ERROR)
+	// without taking effect, or, with Apply, after taking effect. A refund
+	// call always takes effect first: WeChat's SYSTEMERROR on a refund
+	// means "outcome unknown", and the refund is then found by a retry
+	// with the same out_refund_no or by refundquery.
 	FaultSystemError FaultKind = "systemerror"
 	// FaultHang: the next Count API calls (to Endpoint, or any) get no
 	// answer until the client gives up, or for Delay (default 30 s) after
 	// which they are answered normally. With Apply the call takes effect
 	// before the hang, so only its reply is lost.
 	FaultHang FaultKind = "hang"
+	// FaultRefundAbnormal: the next Count refunds end ABNORMAL (v2 CHANGE)
+	// instead of SUCCESS: the money could not reach the shopper.
+	FaultRefundAbnormal FaultKind = "refund_abnormal"
+	// FaultRefundClosed: the next Count refunds end CLOSED (v2
+	// REFUNDCLOSE); their amount becomes refundable again.
+	FaultRefundClosed FaultKind = "refund_closed"
 )
 
 // Fault is one injected misbehaviour; see the FaultKind constants.
@@ -49,9 +59,13 @@ type Fault struct {
 	Count    int           // how many attempts, payments or calls; default 1
 	Copies   int           // FaultDuplicate: copies per attempt; default 2
 	Delay    time.Duration // FaultDelay: required; FaultHang: the most to hang, default 30 s
-	Endpoint string        // FaultSystemError, FaultHang: unifiedorder, orderquery or closeorder; "" for any
-	Apply    bool          // FaultHang: let the call take effect, then hang
+	Endpoint string        // FaultSystemError, FaultHang: one of APIEndpoints; "" for any
+	Apply    bool          // FaultHang, FaultSystemError: let the call take effect first
 }
+
+// APIEndpoints are the operation names API faults can target; the v3
+// endpoints share the names of their v2 counterparts.
+var APIEndpoints = []string{"unifiedorder", "orderquery", "closeorder", "refund", "refundquery"}
 
 // faultSet is the pending faults. Guarded by Server.mu.
 type faultSet struct {
@@ -73,11 +87,12 @@ func (f *Fault) normalize() error {
 	switch {
 	case f.Count < 0:
 		return fmt.Errorf("wxpaysim: fault count %d", f.Count)
-	case f.Endpoint != "" && !slices.Contains([]string{"unifiedorder", "orderquery", "closeorder"}, f.Endpoint):
+	case f.Endpoint != "" && !slices.Contains(APIEndpoints, f.Endpoint):
 		return fmt.Errorf("wxpaysim: unknown endpoint %q", f.Endpoint)
 	}
 	switch f.Kind {
-	case FaultDrop, FaultDropAll, FaultReorder, FaultBadSign, FaultWrongAmount, FaultSystemError, FaultBadResource:
+	case FaultDrop, FaultDropAll, FaultReorder, FaultBadSign, FaultWrongAmount, FaultSystemError, FaultBadResource,
+		FaultRefundAbnormal, FaultRefundClosed:
 	case FaultDuplicate:
 		f.Copies = max(f.Copies, 2)
 	case FaultDelay:

@@ -236,7 +236,7 @@ func TestFaultValidation(t *testing.T) {
 		{Kind: "explode"},
 		{Kind: wxpaysim.FaultDelay},
 		{Kind: wxpaysim.FaultDrop, Count: -1},
-		{Kind: wxpaysim.FaultSystemError, Endpoint: "refund"},
+		{Kind: wxpaysim.FaultSystemError, Endpoint: "micropay"},
 	} {
 		if err := r.sim.Inject(f); err == nil {
 			t.Errorf("Inject(%+v) accepted", f)

@@ -34,6 +34,11 @@ type notice struct {
 	fields     wxpay.Params // unsigned
 	signType   wxpay.SignType
 	v3         *v3Notice // a v3 order's notification; fields and signType are then unused
+
+	// A refund's notification (SPEC §8) has its out_refund_no; in v2 its
+	// fields are the plaintext of req_info, the XML around it unsigned.
+	outRefundNo string
+	refundInfo  wxpay.Params
 }
 
 // notification builds the fields of o's payment notification. sign_type
@@ -61,7 +66,7 @@ func (s *Server) scaled(d time.Duration) time.Duration {
 // out. It runs in its own goroutine, tracked for Close.
 func (s *Server) deliver(n notice, plan deliveryPlan) {
 	if plan.dropAll {
-		s.record(Delivery{OutTradeNo: n.outTradeNo, Attempt: 1, Time: s.now(), URL: n.url, Fault: string(FaultDropAll)})
+		s.record(Delivery{OutTradeNo: n.outTradeNo, OutRefundNo: n.outRefundNo, Attempt: 1, Time: s.now(), URL: n.url, Fault: string(FaultDropAll)})
 		return
 	}
 	h := plan.held
@@ -80,7 +85,7 @@ func (s *Server) deliver(n notice, plan deliveryPlan) {
 // schedule says, or at once if that time passed while the simulator was down.
 func (s *Server) resume(n notice, attempts int, last time.Time) {
 	if attempts > len(retrySchedule) {
-		s.endNotify(n.outTradeNo)
+		s.endNotify(n)
 		return
 	}
 	if attempts > 0 && !s.sleep(last.Add(s.scaled(retrySchedule[attempts-1])).Sub(s.now())) {
@@ -100,7 +105,7 @@ func (s *Server) notifyFrom(n notice, first int, h *heldNotice) {
 			if held {
 				close(h.sent) // the reorder batch goes on without it
 			}
-			s.endNotify(n.outTradeNo)
+			s.endNotify(n)
 			return
 		}
 		ok := s.attempt(n, attempt, held)
@@ -112,7 +117,7 @@ func (s *Server) notifyFrom(n notice, first int, h *heldNotice) {
 		}
 		if attempt > len(retrySchedule) {
 			s.log.Warn("wxpaysim notify: giving up", "out_trade_no", n.outTradeNo, "attempts", attempt)
-			s.endNotify(n.outTradeNo)
+			s.endNotify(n)
 			return
 		}
 		if !s.sleep(s.scaled(retrySchedule[attempt-1])) {
@@ -123,10 +128,13 @@ func (s *Server) notifyFrom(n notice, first int, h *heldNotice) {
 
 // endNotify records that no more attempts will be made for an order, so
 // that a restart does not resume them.
-func (s *Server) endNotify(outTradeNo string) {
+func (s *Server) endNotify(n notice) {
+	if n.outRefundNo != "" {
+		return // a refund's notification is not resumed after a restart anyway
+	}
 	s.mu.Lock()
 	var saved *savedOrder
-	if o := s.orders[outTradeNo]; o != nil && !o.notifyEnded {
+	if o := s.orders[n.outTradeNo]; o != nil && !o.notifyEnded {
 		o.notifyEnded = true
 		saved = s.changed(o)
 	}
@@ -139,7 +147,7 @@ func (s *Server) endNotify(outTradeNo string) {
 const errNotifyURL = "notify_url not allowed by this simulator; notification abandoned"
 
 func (s *Server) refuseURL(n notice, attempt int) {
-	s.record(Delivery{OutTradeNo: n.outTradeNo, Attempt: attempt, Time: s.now(), URL: n.url, Error: errNotifyURL})
+	s.record(Delivery{OutTradeNo: n.outTradeNo, OutRefundNo: n.outRefundNo, Attempt: attempt, Time: s.now(), URL: n.url, Error: errNotifyURL})
 }
 
 // attempt makes one delivery attempt, applying the pending faults, and
@@ -151,7 +159,7 @@ func (s *Server) attempt(n notice, num int, reordered bool) bool {
 	}
 	fault := strings.Join(a.names, ",")
 	if a.drop {
-		s.record(Delivery{OutTradeNo: n.outTradeNo, Attempt: num, Time: s.now(), URL: n.url, Fault: fault})
+		s.record(Delivery{OutTradeNo: n.outTradeNo, OutRefundNo: n.outRefundNo, Attempt: num, Time: s.now(), URL: n.url, Fault: fault})
 		return false
 	}
 	if a.delay > 0 && !s.sleep(a.delay) {
@@ -181,6 +189,9 @@ type outgoing struct {
 func (s *Server) noticeMessage(n notice, a attemptFaults) outgoing {
 	if n.v3 != nil {
 		return s.v3Message(n.v3, a)
+	}
+	if n.refundInfo != nil {
+		return s.refundMessage(n, a)
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "text/xml; charset=utf-8")
@@ -212,7 +223,7 @@ func (s *Server) post(n notice, d Delivery, m outgoing) bool {
 	case <-s.ctx.Done():
 		return false // closing: abandoned like every other delivery
 	}
-	d.OutTradeNo, d.URL, d.Time = n.outTradeNo, n.url, s.now()
+	d.OutTradeNo, d.OutRefundNo, d.URL, d.Time = n.outTradeNo, n.outRefundNo, n.url, s.now()
 	err := m.err
 	var req *http.Request
 	if err == nil {

@@ -27,7 +27,7 @@ type order struct {
 	created    time.Time
 	timeExpire time.Time // zero when the request had none
 
-	state         string // wxpay.TradeNotPay, TradeSuccess or TradeClosed
+	state         string // wxpay.TradeNotPay, TradeSuccess, TradeClosed or TradeRefund
 	transactionID string
 	openID        string
 	bankType      string
@@ -39,13 +39,15 @@ type order struct {
 	attempts    int       // notification attempts made
 	lastAttempt time.Time // when the last one was made
 	notifyEnded bool      // no more attempts will be made
+
+	refunds []*refund // oldest first; also in Server.refunds
 }
 
 // OrderInfo is an order as the simulator sees it, for tests and
 // /control/orders.
 type OrderInfo struct {
 	OutTradeNo    string    `json:"out_trade_no"`
-	TradeState    string    `json:"trade_state"` // NOTPAY, SUCCESS or CLOSED
+	TradeState    string    `json:"trade_state"` // NOTPAY, SUCCESS, CLOSED or REFUND
 	TotalFee      int64     `json:"total_fee"`
 	Body          string    `json:"body"`
 	NotifyURL     string    `json:"notify_url"`
@@ -147,7 +149,7 @@ func (s *Server) placeOrder(c *call) reply {
 		return failure(wxpay.CodeSystemError, "系统超时，请使用相同参数再次调用")
 	case a.existing == nil:
 		return success(o.prepayReply())
-	case a.existing.state == wxpay.TradeSuccess:
+	case a.existing.paid():
 		return failure(wxpay.CodeOrderPaid, "该订单已支付")
 	case a.existing.state == wxpay.TradeClosed:
 		return failure(wxpay.CodeOrderClosed, "该订单已关闭")
@@ -272,7 +274,7 @@ func Refusal(err error) string {
 // payable reports why o cannot be paid now, or nil. Guarded by s.mu.
 func (o *order) payable(now time.Time) error {
 	switch {
-	case o.state == wxpay.TradeSuccess:
+	case o.paid():
 		return ErrOrderPaid
 	case o.state == wxpay.TradeClosed:
 		return ErrOrderClosed

@@ -12,13 +12,16 @@
 // Options.BasePath so the phone page builds its own links):
 //
 //	POST /pay/unifiedorder, /pay/orderquery, /pay/closeorder   the v2 API
+//	POST /secapi/pay/refund, /pay/refundquery                  v2 refunds (SPEC §8)
 //	POST /v3/pay/transactions/native                           the v3 API (with Options.V3Keys)
 //	GET  /v3/pay/transactions/out-trade-no/{no}?mchid=…
 //	POST /v3/pay/transactions/out-trade-no/{no}/close
+//	POST /v3/refund/domestic/refunds, GET …/refunds/{no}       v3 refunds
 //	GET  /scan?code_url=…, POST /scan                          the phone page
 //	GET  /deliveries                                           the last notification attempts (JSON)
 //	GET  /control, POST /control                               fault injection (JSON)
 //	GET  /control/orders, POST /control/pay                    orders and paying from outside (JSON)
+//	GET  /control/refunds                                      refunds (JSON)
 package wxpaysim
 
 import (
@@ -113,6 +116,18 @@ type Options struct {
 	// V3SignPubKey (the default), V3SignCert, or V3SignBoth (alternating,
 	// as during a switch from platform certificates to the public key).
 	V3Sign string
+
+	// RefundDelay is how long a refund stays PROCESSING before it ends
+	// (SUCCESS, or ABNORMAL / CLOSED by a fault), divided by Speedup. Zero
+	// means DefaultRefundDelay; a negative value ends refunds at once
+	// (still after the call that made them has been answered).
+	RefundDelay time.Duration
+	// ClientCertRequired makes /secapi/ (the v2 refund) refuse a request
+	// that did not come over TLS with a client certificate verified by the
+	// server's tls.Config (see TLSFiles) and naming the merchant, as WeChat
+	// refuses one without the merchant's API certificate. Off when the
+	// simulator is mounted over plain HTTP, as inside the app.
+	ClientCertRequired bool
 }
 
 // The values of Options.V3Sign and of `wxcheckout sim --v3-sign`.
@@ -153,10 +168,11 @@ type Server struct {
 
 	mu         sync.Mutex
 	closed     bool
-	orders     map[string]*order // by out_trade_no
-	byCode     map[string]*order // by code_url
-	byTxn      map[string]*order // by transaction_id
-	created    []*order          // every order, oldest first: the eviction order
+	orders     map[string]*order  // by out_trade_no
+	byCode     map[string]*order  // by code_url
+	byTxn      map[string]*order  // by transaction_id
+	created    []*order           // every order, oldest first: the eviction order
+	refunds    map[string]*refund // by out_refund_no, each also in its order
 	deliveries deliveryLog
 	faults     faultSet
 	seq        int64 // the last version given to an order's state
@@ -191,6 +207,8 @@ func newServer(opts Options) *Server {
 		orders: make(map[string]*order),
 		byCode: make(map[string]*order),
 		byTxn:  make(map[string]*order),
+
+		refunds: make(map[string]*refund),
 
 		sendSlots: make(chan struct{}, opts.MaxConcurrentDeliveries),
 	}
@@ -253,6 +271,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /control", s.controlPost)
 	s.mux.HandleFunc("GET /control/orders", s.ordersJSON)
 	s.mux.HandleFunc("POST /control/pay", s.controlPay)
+	s.mux.HandleFunc("GET /control/refunds", s.refundsJSON)
+	s.mux.Handle("/secapi/pay/refund", s.requireClientCert(s.api("refund", s.refund)))
+	s.mux.Handle("/pay/refundquery", s.api("refundquery", s.refundQuery))
 	s.v3Routes()
 }
 

@@ -32,25 +32,26 @@ const saveTimeout = 10 * time.Second
 
 // savedOrder is an order as a StateStore keeps it. Every instant is in UTC.
 type savedOrder struct {
-	Version       int64        `json:"version"`
-	OutTradeNo    string       `json:"out_trade_no"`
-	Fields        wxpay.Params `json:"fields"`
-	SignType      string       `json:"sign_type"`
-	PrepayID      string       `json:"prepay_id"`
-	CodeURL       string       `json:"code_url"`
-	TotalFee      int64        `json:"total_fee"`
-	Created       time.Time    `json:"created"`
-	TimeExpire    time.Time    `json:"time_expire,omitzero"`
-	TradeState    string       `json:"trade_state"`
-	TransactionID string       `json:"transaction_id,omitempty"`
-	OpenID        string       `json:"openid,omitempty"`
-	BankType      string       `json:"bank_type,omitempty"`
-	TimeEnd       time.Time    `json:"time_end,omitzero"`
-	Delivered     bool         `json:"delivered,omitempty"`
-	Attempts      int          `json:"attempts,omitempty"` // notification attempts made
-	LastAttempt   time.Time    `json:"last_attempt,omitzero"`
-	NotifyEnded   bool         `json:"notify_ended,omitempty"` // given up, refused or dropped: never resumed
-	V3            bool         `json:"v3,omitempty"`           // created by API v3; SignType is then empty
+	Version       int64         `json:"version"`
+	OutTradeNo    string        `json:"out_trade_no"`
+	Fields        wxpay.Params  `json:"fields"`
+	SignType      string        `json:"sign_type"`
+	PrepayID      string        `json:"prepay_id"`
+	CodeURL       string        `json:"code_url"`
+	TotalFee      int64         `json:"total_fee"`
+	Created       time.Time     `json:"created"`
+	TimeExpire    time.Time     `json:"time_expire,omitzero"`
+	TradeState    string        `json:"trade_state"`
+	TransactionID string        `json:"transaction_id,omitempty"`
+	OpenID        string        `json:"openid,omitempty"`
+	BankType      string        `json:"bank_type,omitempty"`
+	TimeEnd       time.Time     `json:"time_end,omitzero"`
+	Delivered     bool          `json:"delivered,omitempty"`
+	Attempts      int           `json:"attempts,omitempty"` // notification attempts made
+	LastAttempt   time.Time     `json:"last_attempt,omitzero"`
+	NotifyEnded   bool          `json:"notify_ended,omitempty"` // given up, refused or dropped: never resumed
+	V3            bool          `json:"v3,omitempty"`           // created by API v3; SignType is then empty
+	Refunds       []savedRefund `json:"refunds,omitempty"`
 }
 
 // changed gives o a new version and returns its state to save, or nil when
@@ -67,6 +68,7 @@ func (s *Server) changed(o *order) *savedOrder {
 		TimeExpire: o.timeExpire.UTC(), TradeState: o.state, TransactionID: o.transactionID,
 		OpenID: o.openID, BankType: o.bankType, TimeEnd: o.timeEnd.UTC(), Delivered: o.delivered,
 		Attempts: o.attempts, LastAttempt: o.lastAttempt.UTC(), NotifyEnded: o.notifyEnded, V3: o.v3,
+		Refunds: saveRefunds(o.refunds),
 	}
 }
 
@@ -138,16 +140,20 @@ func (s *Server) restore(ctx context.Context) error {
 		}
 		s.created = append(s.created, o)
 		s.seq = max(s.seq, o.version)
+		for _, r := range o.refunds {
+			s.refunds[r.outRefundNo] = r
+		}
 	}
 	slices.SortFunc(s.created, func(a, b *order) int {
 		return cmp.Or(a.created.Compare(b.created), cmp.Compare(a.outTradeNo(), b.outTradeNo()))
 	})
+	s.resumeRefunds()
 	for _, o := range s.created {
 		if o.v3 && s.opts.V3Keys == nil {
 			s.log.Warn("wxpaysim state: a v3 order's notification is not resumed without v3 keys", "out_trade_no", o.outTradeNo())
 			continue
 		}
-		if o.state == wxpay.TradeSuccess && !o.delivered && !o.notifyEnded {
+		if o.paid() && !o.delivered && !o.notifyEnded {
 			n, attempts, last := s.notification(o), o.attempts, o.lastAttempt
 			s.wg.Add(1) // goTracked takes s.mu, held here; the server is not closed yet
 			go func() {
@@ -177,11 +183,15 @@ func decodeSaved(b []byte) (*order, error) {
 	case so.OutTradeNo == "" || so.Fields["out_trade_no"] != so.OutTradeNo || so.CodeURL == "" || so.Version <= 0:
 		return nil, fmt.Errorf("%w: order %q is incomplete", errBadState, so.OutTradeNo)
 	}
-	return &order{
+	o := &order{
 		fields: so.Fields, signType: st, prepayID: so.PrepayID, codeURL: so.CodeURL, totalFee: so.TotalFee,
 		created: so.Created, timeExpire: so.TimeExpire, state: so.TradeState, transactionID: so.TransactionID,
 		openID: so.OpenID, bankType: so.BankType, timeEnd: so.TimeEnd, delivered: so.Delivered,
 		version: so.Version, attempts: so.Attempts, lastAttempt: so.LastAttempt, notifyEnded: so.NotifyEnded,
 		v3: so.V3,
-	}, nil
+	}
+	if err := loadRefunds(o, so.Refunds); err != nil {
+		return nil, fmt.Errorf("%w: order %q: %v", errBadState, so.OutTradeNo, err)
+	}
+	return o, nil
 }

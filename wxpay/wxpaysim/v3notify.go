@@ -18,6 +18,7 @@ type v3Notice struct {
 	id         string
 	createTime string
 	txn        v3Transaction
+	refund     *v3RefundResource // a REFUND.* notification's resource, instead of txn
 }
 
 // v3Envelope is the JSON body of a v3 notification.
@@ -55,6 +56,9 @@ func (s *Server) v3Message(n *v3Notice, a attemptFaults) outgoing {
 	if keys == nil {
 		return outgoing{err: fmt.Errorf("wxpaysim: no v3 keys to sign a v3 notification")}
 	}
+	if n.refund != nil {
+		return s.v3RefundMessage(n, a)
+	}
 	txn := n.txn
 	if a.wrongAmount {
 		amount := *txn.Amount
@@ -69,6 +73,14 @@ func (s *Server) v3Message(n *v3Notice, a attemptFaults) outgoing {
 	if err != nil {
 		return outgoing{err: err}
 	}
+	return s.sealV3(n, "transaction", "TRANSACTION.SUCCESS", "支付成功", plain, a)
+}
+
+// sealV3 encrypts plain as a resource of kind (its associated_data and
+// original_type), wraps it in the envelope of event and signs it, with the
+// bad_resource and bad_sign faults of a applied.
+func (s *Server) sealV3(n *v3Notice, kind, event, summary string, plain []byte, a attemptFaults) outgoing {
+	keys := s.opts.V3Keys
 	apiv3Key := []byte(keys.APIv3Key)
 	if a.badResource {
 		apiv3Key = []byte(strings.Repeat("0", wxpayv3.KeyLen))
@@ -76,13 +88,13 @@ func (s *Server) v3Message(n *v3Notice, a attemptFaults) outgoing {
 			apiv3Key[0] = '1'
 		}
 	}
-	res, err := wxpayv3.Encrypt(apiv3Key, randomAlnum(12), "transaction", plain, "transaction")
+	res, err := wxpayv3.Encrypt(apiv3Key, randomAlnum(12), kind, plain, kind)
 	if err != nil {
 		return outgoing{err: err}
 	}
 	body, err := json.Marshal(v3Envelope{
-		ID: n.id, CreateTime: n.createTime, ResourceType: "encrypt-resource", EventType: "TRANSACTION.SUCCESS",
-		Summary: "支付成功", Resource: res,
+		ID: n.id, CreateTime: n.createTime, ResourceType: "encrypt-resource", EventType: event,
+		Summary: summary, Resource: res,
 	})
 	if err != nil {
 		return outgoing{err: err}

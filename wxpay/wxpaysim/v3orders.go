@@ -118,7 +118,7 @@ func (s *Server) v3Native(c *v3call) v3reply {
 		return v3Fail(http.StatusInternalServerError, "SYSTEM_ERROR", "系统繁忙，请使用相同参数稍后重新调用")
 	case a.existing == nil:
 		return v3reply{status: http.StatusOK, body: map[string]string{"code_url": o.codeURL}}
-	case a.existing.state == wxpay.TradeSuccess:
+	case a.existing.paid():
 		return v3Fail(http.StatusBadRequest, "ORDERPAID", "该订单已支付")
 	case a.existing.state == wxpay.TradeClosed:
 		return v3Fail(http.StatusBadRequest, "ORDER_CLOSED", "该订单已关闭")
@@ -166,7 +166,7 @@ func (s *Server) transaction(o *order) v3Transaction {
 		TradeStateDesc: tradeStateDesc[o.state], Attach: o.fields["attach"],
 		Amount: &v3Amount{Total: o.totalFee, Currency: "CNY", PayerCurrency: "CNY"},
 	}
-	if o.state == wxpay.TradeSuccess {
+	if o.paid() {
 		paid := o.totalFee
 		t.TransactionID, t.TradeType, t.BankType = o.transactionID, "NATIVE", o.bankType
 		t.SuccessTime = beijingRFC3339(o.timeEnd)
@@ -220,7 +220,7 @@ func (s *Server) v3CloseLocked(no string) (v3reply, *savedOrder) {
 	switch {
 	case o == nil:
 		return v3Fail(http.StatusNotFound, "ORDER_NOT_EXIST", "订单不存在"), nil
-	case o.state == wxpay.TradeSuccess:
+	case o.paid():
 		return v3Fail(http.StatusBadRequest, "ORDERPAID", "订单已支付，不能发起关单"), nil
 	case o.state == wxpay.TradeClosed:
 		return v3reply{status: http.StatusNoContent}, nil
