@@ -24,6 +24,7 @@ type notif struct {
 	tx        map[string]any // the resource's plaintext, as JSON
 	plaintext []byte         // instead of tx
 	apiv3Key  string         // default testAPIv3Key
+	ad        string         // associated_data and original_type; default "transaction"
 	mode      string         // "pubkey" (default) or "cert"
 	at        time.Time      // signing time; default now
 	envelope  func(env map[string]any, res map[string]any)
@@ -59,7 +60,10 @@ func (n notif) seal(tb testing.TB) []byte {
 		}
 		pt = mustJSON(tb, n.tx)
 	}
-	r, err := wxpayv3.Encrypt([]byte(n.apiv3Key), "fG3kd9Qp2LmZ", "transaction", pt, "transaction")
+	if n.ad == "" {
+		n.ad = "transaction"
+	}
+	r, err := wxpayv3.Encrypt([]byte(n.apiv3Key), "fG3kd9Qp2LmZ", n.ad, pt, n.ad)
 	if err != nil {
 		tb.Fatal(err)
 	}
