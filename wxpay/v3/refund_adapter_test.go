@@ -151,3 +151,39 @@ func TestAdapterRefundNotification(t *testing.T) {
 		t.Fatalf("ParseNotificationV3 = %+v, %v", n, err)
 	}
 }
+
+// As for orders, no key reaches a refund's exchanges or error texts.
+func TestRefundExchangesCarryNoSecret(t *testing.T) {
+	f := newFake(t)
+	a := newAdapter(t, f)
+	paidOrder(t, f, a.Client(), 8800)
+	ctx := context.Background()
+	var texts []string
+	record := func(x *wxpay.Exchange, err error) {
+		if x != nil {
+			texts = append(texts, x.URL, string(x.Request), string(x.Response))
+		}
+		if err != nil {
+			texts = append(texts, err.Error())
+		}
+	}
+	r := refundOf(100)
+	resp, err := a.Refund(ctx, &r)
+	record(resp.Exchange, err)
+	q, err := a.RefundQuery(ctx, refundNo)
+	record(q.Exchange, err)
+	_, err = a.RefundQuery(ctx, "R404")
+	record(wxpay.ExchangeOf(err), err)
+	f.set(func(f *fakeWeChat) { f.tamper = "badsig" })
+	_, err = a.Refund(ctx, &r)
+	record(wxpay.ExchangeOf(err), err)
+	all := strings.Join(texts, "\n")
+	for _, s := range []string{testAPIv3Key, wxpayv3.AuthScheme, "signature="} {
+		if strings.Contains(all, s) {
+			t.Errorf("%q appears in an exchange or error", s)
+		}
+	}
+	if len(texts) != 14 {
+		t.Fatalf("%d texts checked, want 14", len(texts))
+	}
+}
