@@ -122,3 +122,57 @@ func toV2(err error) error {
 	}
 	return err
 }
+
+// Refunds (SPEC §8).
+
+// v2's err_codes of refund calls that v3 names otherwise.
+const (
+	v2RefundNotExist = "REFUNDNOTEXIST"
+	v2NotEnough      = "NOTENOUGH"
+)
+
+// Refund sends r as a v3 refund. As for orders, the adapter's notify URL
+// (/wxpay/v3/notify) replaces r.NotifyURL when it has one, since the
+// checkout may have filled in v2's /wxpay/refund-notify. Errors are as
+// UnifiedOrder's; an unknown order is ORDERNOTEXIST and NOT_ENOUGH is
+// v2's NOTENOUGH (nothing refunded; the same out_refund_no may be sent
+// again later).
+func (a *Adapter) Refund(ctx context.Context, r *wxpay.RefundRequest) (*wxpay.RefundResponse, error) {
+	req := *r
+	if a.notifyURL != "" {
+		req.NotifyURL = a.notifyURL
+	}
+	resp, err := a.c.Refund(ctx, req)
+	if err != nil {
+		return nil, refundToV2(err, wxpay.CodeOrderNotExist)
+	}
+	return &wxpay.RefundResponse{RefundID: resp.RefundID, Status: resp.Status, Fields: resp.Fields,
+		Exchange: resp.Exchange}, nil
+}
+
+// RefundQuery queries a refund by out_refund_no; an unknown one is v2's
+// REFUNDNOTEXIST.
+func (a *Adapter) RefundQuery(ctx context.Context, outRefundNo string) (*wxpay.RefundQueryResponse, error) {
+	q, err := a.c.QueryRefund(ctx, outRefundNo)
+	if err != nil {
+		return nil, refundToV2(err, v2RefundNotExist)
+	}
+	return &wxpay.RefundQueryResponse{OutRefundNo: q.OutRefundNo, RefundID: q.RefundID, Status: q.Status,
+		RefundFee: q.RefundFee, SuccessTime: q.SuccessTime, Fields: q.Fields, Exchange: q.Exchange}, nil
+}
+
+// refundToV2 is toV2 with the codes of refund calls: RESOURCE_NOT_EXISTS
+// becomes notExist (what is missing depends on the call).
+func refundToV2(err error, notExist string) error {
+	out := toV2(err)
+	var we *wxpay.Error
+	if errors.As(out, &we) {
+		switch ErrCode(err) {
+		case CodeResourceNotExists:
+			we.ErrCode = notExist
+		case CodeNotEnough:
+			we.ErrCode = v2NotEnough
+		}
+	}
+	return out
+}

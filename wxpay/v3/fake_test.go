@@ -35,6 +35,8 @@ type fakeWeChat struct {
 	fail     *fakeFail
 	reply    func(w http.ResponseWriter, r *http.Request) bool // overrides a route when it returns true
 	seen     []seenRequest
+
+	refunds map[string]*fakeRefund // by out_refund_no (refund_fake_test.go)
 }
 
 type fakeFail struct {
@@ -56,7 +58,8 @@ type fakeOrder struct {
 
 func newFake(tb testing.TB) *fakeWeChat {
 	tb.Helper()
-	f := &fakeWeChat{keys: loadKeys(tb), orders: map[string]*fakeOrder{}, signWith: "pubkey"}
+	f := &fakeWeChat{keys: loadKeys(tb), orders: map[string]*fakeOrder{}, signWith: "pubkey",
+		refunds: map[string]*fakeRefund{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	tb.Cleanup(f.srv.Close)
 	return f
@@ -115,6 +118,8 @@ func (f *fakeWeChat) serve(w http.ResponseWriter, r *http.Request) {
 		f.query(w, r, rest)
 	case r.Method == http.MethodPost && isOrder && strings.HasSuffix(rest, "/close"):
 		f.close(w, strings.TrimSuffix(rest, "/close"), body)
+	case strings.HasPrefix(r.URL.Path, "/v3/refund/domestic/refunds"):
+		f.refundRoute(w, r, body)
 	default:
 		f.writeError(w, http.StatusNotFound, "NOT_FOUND", "no such API")
 	}

@@ -60,6 +60,18 @@ func fuzzTransaction(tb testing.TB, state string) []byte {
 	return b
 }
 
+// fuzzRefund is a REFUND.* resource's plaintext.
+func fuzzRefund(tb testing.TB, status string) []byte {
+	b, err := json.Marshal(map[string]any{"mchid": fuzzMchID, "out_trade_no": fuzzNo, "transaction_id": "4200002345202411230000000001",
+		"out_refund_no": "R20241123000001", "refund_id": "50300000012024112300000000001", "refund_status": status,
+		"success_time": "2024-11-23T16:00:05+08:00", "user_received_account": "支付用户零钱",
+		"amount": map[string]any{"total": 8800, "refund": 100, "payer_total": 8800, "payer_refund": 100}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
 // sealed is a notification body around plaintext, encrypted as WeChat does.
 func sealed(tb testing.TB, event string, plaintext []byte) []byte {
 	r, err := Encrypt([]byte(fuzzKey), "fG3kd9Qp2LmZ", "transaction", plaintext, "transaction")
@@ -85,6 +97,9 @@ func FuzzParseNotification(f *testing.F) {
 	f.Add(seed, fuzzTransaction(f, "SUCCESS"), EventTransactionSuccess)
 	f.Add(seed, fuzzTransaction(f, "CLOSED"), EventTransactionSuccess)
 	f.Add(seed, []byte(`{"mchid":"1900000109","out_refund_no":"R1","refund_status":"SUCCESS"}`), EventRefundSuccess)
+	f.Add(seed, fuzzRefund(f, "SUCCESS"), EventRefundSuccess)
+	f.Add(seed, fuzzRefund(f, "ABNORMAL"), EventRefundAbnormal)
+	f.Add(seed, fuzzRefund(f, "CLOSED"), EventRefundSuccess)
 	f.Add([]byte(`{"id":"1","ID":"2"}`), []byte(`{"mchid":"1","MCHID":"2"}`), EventTransactionSuccess)
 	f.Add([]byte(`{"resource":{"algorithm":"AEAD_AES_256_GCM","ciphertext":"!!","nonce":"x"}}`), []byte(`{"amount":{"total":1e3}}`), "")
 	f.Add([]byte(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[`), []byte(`{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`), "")
@@ -126,6 +141,7 @@ func checkParsed(t *testing.T, body []byte) func(*Notification, error) {
 		if err != nil || !bytes.Equal(pt, n.Plaintext) || env.EventType != n.EventType {
 			t.Fatalf("accepted, yet the resource decrypts to %q (%v), not %q", pt, err, n.Plaintext)
 		}
+		checkRefundParsed(t, n)
 		tx := n.Transaction
 		switch {
 		case (n.EventType == EventTransactionSuccess) != (tx != nil):
@@ -136,5 +152,26 @@ func checkParsed(t *testing.T, body []byte) func(*Notification, error) {
 		case tx.Paid() && (tx.TotalFee <= 0 || tx.TransactionID == "" || tx.TimeEnd.IsZero()):
 			t.Fatalf("accepted a payment without its amount, transaction_id or time: %+v", tx)
 		}
+	}
+}
+
+// checkRefundParsed: a refund comes with a REFUND.* event only, ours,
+// with the state its event names and amounts that make sense.
+func checkRefundParsed(t *testing.T, n *Notification) {
+	t.Helper()
+	r := n.Refund
+	switch {
+	case (refundEvents[n.EventType] != "") != (r != nil):
+		t.Fatalf("event %q with Refund %+v", n.EventType, r)
+	case r == nil:
+	case r.Fields["mchid"] != fuzzMchID || !ValidOutRefundNo(r.OutRefundNo) || !wxpay.ValidOutTradeNo(r.OutTradeNo) ||
+		r.RefundID == "" || r.TransactionID == "":
+		t.Fatalf("accepted another merchant's or an incomplete refund: %+v", r)
+	case r.Status != refundEvents[n.EventType]:
+		t.Fatalf("%s with refund_status %q", n.EventType, r.Status)
+	case r.RefundFee <= 0 || r.RefundFee > r.TotalFee:
+		t.Fatalf("accepted refund %d of total %d", r.RefundFee, r.TotalFee)
+	case r.Status == wxpay.RefundSuccess && r.SuccessTime.IsZero():
+		t.Fatalf("accepted a successful refund without success_time: %+v", r)
 	}
 }

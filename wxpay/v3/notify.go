@@ -22,8 +22,10 @@ const ResourceTypeEncrypted = "encrypt-resource"
 
 // Notification is a verified, decrypted v3 notification. Transaction is
 // set for TRANSACTION.SUCCESS only, shaped as a v2 notification so the
-// checkout applies both alike; other events (REFUND.*) come with their
-// decrypted Plaintext for the caller to handle, or acknowledge and log.
+// checkout applies both alike; Refund is set for REFUND.SUCCESS,
+// REFUND.ABNORMAL and REFUND.CLOSED only, shaped as v2's decrypted
+// req_info. Other events come with their decrypted Plaintext for the
+// caller to acknowledge and log.
 type Notification struct {
 	ID           string
 	EventType    string
@@ -31,6 +33,7 @@ type Notification struct {
 	Summary      string
 	OriginalType string
 	Transaction  *wxpay.Notification
+	Refund       *wxpay.RefundNotification
 	Plaintext    []byte
 }
 
@@ -48,8 +51,9 @@ type envelopeJSON struct {
 // timestamp within Window and a signature that verifies; the envelope is
 // one strict JSON object with an encrypt-resource; the resource decrypts
 // with the APIv3 key (else ErrDecrypt: tampered, or a wrong key); and a
-// TRANSACTION.SUCCESS is for our appid and mchid (else
-// wxpay.ErrMerchantMismatch). Amount and once-only are the caller's checks.
+// TRANSACTION.SUCCESS is for our appid and mchid, a REFUND.* for our mchid
+// (else wxpay.ErrMerchantMismatch). Amount, that a refund is ours, and
+// once-only are the caller's checks.
 func (c *Client) ParseNotification(h http.Header, body []byte) (*Notification, error) {
 	if len(body) > MaxBodySize {
 		return nil, fmt.Errorf("%w: notification over %d bytes", wxpay.ErrTooLarge, MaxBodySize)
@@ -74,6 +78,12 @@ func (c *Client) parseVerified(body []byte) (*Notification, error) {
 		OriginalType: env.Resource.OriginalType, Plaintext: pt}
 	n.CreateTime, _ = time.Parse(TimeLayout, env.CreateTime) // checked by decodeEnvelope
 	n.CreateTime = n.CreateTime.In(wxpay.Beijing())
+	if refundEvents[n.EventType] != "" {
+		if n.Refund, err = c.parseRefundResource(n.EventType, pt); err != nil {
+			return nil, err
+		}
+		return n, nil
+	}
 	if n.EventType != EventTransactionSuccess {
 		return n, nil
 	}
