@@ -80,6 +80,7 @@ func (a *app) wire() (err error) {
 	a.kick = make(chan struct{}, 1)
 	a.svc = checkout.New(checkout.Deps{Store: a.store, WeChat: wx, Logger: a.log, Settings: checkout.Settings{
 		OrderTTL: a.cfg.OrderTTL, NotifyURL: a.cfg.NotifyEndpoint(), ServerIP: serverIP(a.cfg.Simulator),
+		RefundNotifyURL:        a.cfg.RefundNotifyEndpoint(),
 		MaxOpenOrdersPerClient: a.cfg.MaxOpenOrdersPerClient,
 		PublicURL:              a.cfg.PublicURL, AllowPrivateNotify: a.cfg.GatewayAllowPrivateNotify,
 		Delivered: func() {
@@ -154,7 +155,7 @@ func (a *app) weChat() (checkout.WeChat, string, error) {
 			// orders live in the shop's database, so a restart keeps them.
 			sim, err := wxpaysim.Open(context.Background(), wxpaysim.Options{AppID: a.cfg.AppID, MchID: a.cfg.MchID,
 				APIKey: a.cfg.APIKey, BasePath: "/sim", Logger: a.log.With("component", "wxpaysim"),
-				NotifyURLs: []string{a.cfg.NotifyEndpoint()}, State: a.store, V3Keys: simKeys})
+				NotifyURLs: []string{a.cfg.NotifyEndpoint(), a.cfg.RefundNotifyEndpoint()}, State: a.store, V3Keys: simKeys})
 			if err != nil {
 				return nil, "", fmt.Errorf("built-in simulator: %w", err)
 			}
@@ -168,8 +169,12 @@ func (a *app) weChat() (checkout.WeChat, string, error) {
 		wx, err := a.weChatV3(base, simKeys)
 		return wx, scanURL, err
 	}
+	cert, err := a.clientCert(base)
+	if err != nil {
+		return nil, "", err
+	}
 	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: a.cfg.AppID, MchID: a.cfg.MchID, APIKey: a.cfg.APIKey,
-		SignType: a.cfg.SignType, HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+		SignType: a.cfg.SignType, HTTPClient: &http.Client{Timeout: 10 * time.Second}, ClientCert: cert})
 	return c, scanURL, err
 }
 

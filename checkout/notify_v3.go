@@ -52,6 +52,9 @@ func (s *Service) HandleNotificationV3(ctx context.Context, h http.Header, body 
 		s.recordRefusal(ctx, models.EventNotifyV3, verifiedOutTradeNo(n), body, r)
 		return r
 	}
+	if n.Refund != nil {
+		return s.RefundNotified(ctx, n.Refund)
+	}
 	if n.EventType != eventTransactionSuccess || n.Transaction == nil {
 		s.log.Info("v3 notification acknowledged, not handled", "id", clip(n.ID), "event_type", clip(n.EventType))
 		return nil

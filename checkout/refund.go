@@ -13,6 +13,7 @@ import (
 	"wxcheckout/models"
 	"wxcheckout/store"
 	"wxcheckout/wxpay"
+	"wxcheckout/wxpay/v3"
 )
 
 // Refunds (SPEC §8). A refund is started in the transaction that reserves
@@ -30,7 +31,10 @@ type Refunder interface {
 	RefundQuery(ctx context.Context, outRefundNo string) (*wxpay.RefundQueryResponse, error)
 }
 
-var _ Refunder = (*wxpay.Client)(nil)
+var (
+	_ Refunder = (*wxpay.Client)(nil)
+	_ Refunder = (*wxpayv3.Adapter)(nil)
+)
 
 // RefundRequest is a refund someone asks for: the admin, a merchant app.
 type RefundRequest struct {

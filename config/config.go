@@ -48,6 +48,10 @@ type Config struct {
 	// merchant's notify_url point to loopback, link-local and private
 	// addresses: for tests and LAN set-ups.
 	GatewayAllowPrivateNotify bool
+	// ClientCert is API v2's merchant certificate for refunds
+	// (WXPAY_CERT_P12_FILE, or WXPAY_CERT_FILE and WXPAY_KEY_FILE); nil
+	// when not set.
+	ClientCert *ClientCert
 	Limits
 }
 
@@ -102,6 +106,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := c.loadGatewayPrivate(env); err != nil {
+		return c, err
+	}
+	if err := c.loadClientCert(env); err != nil {
 		return c, err
 	}
 	if err := c.loadMerchant(); err != nil {

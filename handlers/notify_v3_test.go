@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"wxcheckout/checkout"
 	"wxcheckout/internal/testrig"
 	"wxcheckout/models"
 	"wxcheckout/wxpay/v3"
@@ -262,8 +264,8 @@ func TestNotifyV3OtherEventsAreAcknowledged(t *testing.T) {
 	r := v3Rig(t, "")
 	o := r.PlaceOrder(t, "COFFEE", 1)
 	before := snap(r.Order(t, o.OutTradeNo))
-	// Until the checkout applies refunds (issue 14), a well-formed REFUND.*
-	// is acknowledged and changes nothing.
+	// A REFUND.* for a refund that is not ours is refused; an event the
+	// shop does not know is acknowledged. Neither changes anything.
 	for ev, status := range map[string]string{"REFUND.SUCCESS": "SUCCESS", "REFUND.ABNORMAL": "ABNORMAL", "REFUND.CLOSED": "CLOSED", "SOMETHING.NEW": "SUCCESS"} {
 		n := newV3Notice(r, o)
 		n.EventType = ev
@@ -272,13 +274,40 @@ func TestNotifyV3OtherEventsAreAcknowledged(t *testing.T) {
 			"refund_id": "50300000012024112300000000001", "success_time": "2024-11-23T16:00:05+08:00",
 			"amount": map[string]any{"total": int64(o.TotalFee), "refund": int64(o.TotalFee)}}
 		h, body := n.build(t)
-		if status, reply := postNotifyV3(t, r, h, body); status != http.StatusNoContent || reply != "" {
+		status, reply := postNotifyV3(t, r, h, body)
+		switch {
+		case ev == "SOMETHING.NEW" && (status != http.StatusNoContent || reply != ""):
 			t.Errorf("%s: reply %d %q, want 204", ev, status, reply)
+		case ev != "SOMETHING.NEW" && (status < 400 || status >= 500 || !strings.Contains(reply, `"code":"FAIL"`)):
+			t.Errorf("%s of a refund that is not ours: reply %d %q, want 4xx FAIL", ev, status, reply)
 		}
 	}
 	if got := snap(r.Order(t, o.OutTradeNo)); got != before {
 		t.Errorf("order changed: %+v, was %+v", got, before)
 	}
+}
+
+// A v3 refund end to end: the shop refunds through the v3 adapter at the
+// simulator, which reports SUCCESS after its delay with an encrypted
+// REFUND.SUCCESS notification to /wxpay/v3/notify; the order becomes
+// REFUND with the refunded amount.
+func TestV3RefundEndToEnd(t *testing.T) {
+	r := v3Rig(t, "")
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	if err := r.Sim.Pay(o.CodeURL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return r.Order(t, o.OutTradeNo).Status == models.StatusPaid })
+	ref, err := r.Svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 1000, Reason: "退一部分", Actor: "test"})
+	if err != nil || ref.Status != models.RefundProcessing {
+		t.Fatalf("v3 refund: %+v %v", ref, err)
+	}
+	r.Clock.Advance(time.Minute) // past the simulator's refund delay
+	waitFor(t, func() bool {
+		r.Svc.ReconcileOnce(context.Background(), 2, 10)
+		got := r.Order(t, o.OutTradeNo)
+		return got.Status == models.StatusRefund && got.RefundedFee == 1000
+	})
 }
 
 func TestNotifyV3RefusedByAV2Shop(t *testing.T) {
@@ -377,5 +406,17 @@ func TestNotifyV3SignedByThePlatformCertificate(t *testing.T) {
 	}
 	if got := r.Order(t, o.OutTradeNo); got.Status != models.StatusPaid {
 		t.Errorf("order = %s, want PAID", got.Status)
+	}
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

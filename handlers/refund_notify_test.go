@@ -90,3 +90,38 @@ func TestRefundNotifyEndpoint(t *testing.T) {
 		t.Fatalf("after the notification: %s ¥%s", got.Status, got.RefundedFee.Yuan())
 	}
 }
+
+// A v2 refund end to end against the simulator: the shop refunds (the
+// client presents the merchant certificate; the rig's simulator is plain
+// HTTP), the simulator reports SUCCESS after its delay with an encrypted
+// refund notification to /wxpay/refund-notify, and the order is REFUND.
+func TestV2RefundEndToEnd(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	o := r.PlaceOrder(t, "COFFEE", 1)
+	if err := r.Sim.Pay(o.CodeURL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.Order(t, o.OutTradeNo).Status != models.StatusPaid {
+		if time.Now().After(deadline) {
+			t.Fatal("not paid")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ref, err := r.Svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 5800, Actor: "test"})
+	if err != nil || ref.Status != models.RefundProcessing {
+		t.Fatalf("v2 refund: %+v %v", ref, err)
+	}
+	r.Clock.Advance(time.Minute) // past the simulator's refund delay
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		r.Svc.ReconcileOnce(context.Background(), 2, 10)
+		if got := r.Order(t, o.OutTradeNo); got.Status == models.StatusRefund && got.RefundedFee == 5800 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not refunded: %+v", r.Order(t, o.OutTradeNo))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

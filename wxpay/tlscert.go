@@ -2,11 +2,17 @@ package wxpay
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
+	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -94,4 +100,22 @@ func ParseP12(data []byte, password string) (tls.Certificate, error) {
 		}
 	}
 	return cert, nil
+}
+
+// SelfSignedClientCert makes a throwaway client certificate named cn: for
+// a simulator reached over plain HTTP, where no TLS takes place but a
+// client without a certificate refuses to send refunds.
+func SelfSignedClientCert(cn string) (*tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(10 * 365 * 24 * time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }

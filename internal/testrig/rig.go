@@ -170,21 +170,27 @@ func New(tb testing.TB, opt Options) *Rig {
 	if st == "" {
 		st = wxpay.SignHMACSHA256
 	}
-	var err error
+	// The simulator is plain HTTP: the merchant certificate refunds need is
+	// never presented, but the client wants one.
+	cert, err := wxpay.SelfSignedClientCert(wxpaysim.DemoMchID)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	r.WeChat, err = wxpay.NewClient(wxpay.Config{BaseURL: sim.URL, AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID,
-		APIKey: wxpaysim.DemoAPIKey, SignType: st, Now: now, HTTPClient: &http.Client{Timeout: 2 * time.Second}})
+		APIKey: wxpaysim.DemoAPIKey, SignType: st, Now: now, HTTPClient: &http.Client{Timeout: 2 * time.Second}, ClientCert: cert})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var wx checkout.WeChat = r.WeChat
-	notifyURL := r.App.URL + "/wxpay/notify"
+	notifyURL, refundURL := r.App.URL+"/wxpay/notify", r.App.URL+"/wxpay/refund-notify"
 	if opt.V3 {
 		notifyURL = r.App.URL + "/wxpay/v3/notify"
+		refundURL = notifyURL
 		r.V3 = newV3Adapter(tb, r.V3Keys, sim.URL, notifyURL, now)
 		wx = r.V3
 	}
 	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: wx, Logger: r.Log, Now: now,
-		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: notifyURL, ServerIP: "127.0.0.1",
+		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: notifyURL, RefundNotifyURL: refundURL, ServerIP: "127.0.0.1",
 			MaxOpenOrdersPerClient: opt.MaxOpenOrders, PublicURL: r.App.URL, AllowPrivateNotify: !opt.ForbidPrivateNotify}})
 	r.Auth, _, err = auth.New(context.Background(), auth.Options{Store: r.Store, Password: AdminPassword, Now: now,
 		Log: r.Log, Cost: bcrypt.MinCost, FailDelay: -1})
