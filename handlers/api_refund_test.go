@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,5 +109,24 @@ func TestAPIRefundRefusedByWeChat(t *testing.T) {
 	// The refused refund is CLOSED; asking again with its number says so.
 	if ref := apiCall(t, r, app, "POST", "/api/v1/orders/"+tradeNo+"/refunds", refundBody("M-1", 100, "")).refund(t, http.StatusOK); ref.Status != "CLOSED" {
 		t.Fatalf("refund %+v", ref)
+	}
+}
+
+func TestAPIIdenticalRefundsAtOnceAreOneRefund(t *testing.T) {
+	r, f := refundRig(t)
+	app := r.MerchantApp(t, "api")
+	tradeNo := apiPaidOrder(t, r, app, "A-1", 1000)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			a, err := apiDo(r, app, "POST", "/api/v1/orders/"+tradeNo+"/refunds", refundBody("M-1", 400, ""))
+			if err != nil || a.Status != http.StatusCreated && a.Status != http.StatusOK {
+				t.Errorf("%v %d %s", err, a.Status, a.Body)
+			}
+		})
+	}
+	wg.Wait()
+	if f.Sent() != 1 || len(refundsOf(t, r, tradeNo)) != 1 || r.Order(t, tradeNo).Refundable() != 600 {
+		t.Fatalf("8 identical requests at once: %d sent", f.Sent())
 	}
 }
