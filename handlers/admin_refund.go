@@ -43,6 +43,7 @@ type refundBlock struct {
 	RefundedYuan   string
 	RefundableYuan string // the form's default amount
 	CanRefund      bool
+	Abnormal       bool // a refund is stuck at WeChat: the admin must act
 }
 
 func (h *Handler) refundSection(ctx context.Context, o *models.Order) (*refundBlock, error) {
@@ -54,7 +55,7 @@ func (h *Handler) refundSection(ctx context.Context, o *models.Order) (*refundBl
 		return nil, err
 	}
 	b := &refundBlock{RefundedYuan: o.RefundedFee.Yuan(), RefundableYuan: o.Refundable().Yuan(),
-		CanRefund: o.Refundable() > 0 && o.RefundCount < models.MaxRefunds}
+		CanRefund: o.Refundable() > 0 && o.RefundCount < models.MaxRefunds, Abnormal: o.HasFlag(models.FlagRefundAbnormal)}
 	for i := range rs {
 		b.Rows = append(b.Rows, newRefundRow(&rs[i]))
 	}

@@ -173,3 +173,24 @@ func TestAdminRefundRefusedByWeChatShowsWhy(t *testing.T) {
 		t.Fatalf("the refused refund is not shown CLOSED with its amount free again")
 	}
 }
+
+func TestAdminShowsAnAbnormalRefund(t *testing.T) {
+	r, _ := refundRig(t)
+	o := payBySync(t, r, r.PlaceOrder(t, "COFFEE", 1))
+	b := englishAdmin(t, r)
+	adminRefundPost(t, r, b, o, url.Values{"amount": {"58"}, "confirm": {"1"}})
+	rs := refundsOf(t, r, o.OutTradeNo)
+	err := r.Svc.RefundNotified(context.Background(), &wxpay.RefundNotification{OutRefundNo: rs[0].OutRefundNo,
+		OutTradeNo: o.OutTradeNo, RefundFee: 5800, TotalFee: 5800, Status: wxpay.RefundAbnormal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := adminGet(t, r, b, "/admin/orders/"+o.OutTradeNo)
+	if !strings.Contains(page.Body, `data-flag="refund_abnormal"`) || !strings.Contains(page.Body, `data-status="ABNORMAL"`) ||
+		strings.Contains(page.Body, `id="refund-form"`) {
+		t.Fatalf("the abnormal refund is not pointed out, or the order still offers a refund")
+	}
+	if list := adminGet(t, r, b, "/admin/orders"); !strings.Contains(list.Body, "Refund abnormal") {
+		t.Fatalf("the list does not flag the order")
+	}
+}

@@ -334,6 +334,8 @@ var texts = map[string][2]string{
 	"admin_refund_confirm_needed": {"请勾选确认后再退款", "Tick the confirmation box to refund"},
 	"admin_refund_started":        {"退款 %s（¥%s）已提交：%s（%s）", "Refund %s of ¥%s sent: %s (%s)"},
 	"admin_col_refunded":          {"已退款", "Refunded"},
+	"flag_refund_abnormal":        {"退款异常", "Refund abnormal"},
+	"admin_refund_abnormal_hint":  {"微信支付报告退款异常（如顾客银行卡已注销），请在微信支付商户平台处理", "WeChat Pay reports a refund as abnormal (e.g. the shopper's card was cancelled); settle it in the WeChat Pay merchant platform"},
 	"admin_total_net":             {"实收金额（扣除退款）", "Received (net of refunds)"},
 	"err_api_out_refund_no":       {"out_refund_no 须为 1–%d 个可打印 ASCII 字符，不含空格", "out_refund_no must be 1 to %d printable ASCII characters without spaces"},
 	"epay_refunded":               {"退款成功", "Refund accepted"},
