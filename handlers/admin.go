@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxcheckout/auth"
+	"wxcheckout/checkout"
 	"wxcheckout/models"
 )
 
@@ -35,6 +36,10 @@ type AdminService interface {
 	Deliveries(ctx context.Context, o *models.Order) ([]models.Delivery, error)
 	FailingDeliveries(ctx context.Context, limit int) ([]models.Delivery, error)
 	ResendDelivery(ctx context.Context, id uint, actor string) (*models.Delivery, error)
+
+	// Refunds (SPEC §8).
+	Refund(ctx context.Context, r checkout.RefundRequest) (*models.Refund, error)
+	Refunds(ctx context.Context, o *models.Order) ([]models.Refund, error)
 }
 
 // AdminAuth signs admins in and out; *auth.Manager has it.

@@ -15,7 +15,7 @@ import (
 const utf8BOM = "\uFEFF"
 
 var csvHeader = []string{"out_trade_no", "created", "status", "sku", "product", "qty",
-	"amount_yuan", "amount_fen", "transaction_id", "paid_at", "flags"}
+	"amount_yuan", "amount_fen", "transaction_id", "paid_at", "flags", "refunded_yuan", "refunded_fen"}
 
 // adminCSV streams every order the filter selects (not just one page).
 // Once the first row is out the status is sent, so a failure midway can
@@ -50,7 +50,7 @@ func (h *Handler) adminCSV(c *gin.Context) {
 func csvRow(o *models.Order) []string {
 	row := []string{o.OutTradeNo, beijingTime(o.CreatedAt), string(o.Status), o.SKU, o.Body,
 		strconv.Itoa(o.Quantity), o.TotalFee.Yuan(), strconv.FormatInt(int64(o.TotalFee), 10),
-		o.TransactionID, beijingTimePtr(o.PaidAt), o.Flags}
+		o.TransactionID, beijingTimePtr(o.PaidAt), o.Flags, o.RefundedFee.Yuan(), strconv.FormatInt(int64(o.RefundedFee), 10)}
 	for i, cell := range row {
 		row[i] = csvSafe(cell)
 	}

@@ -35,7 +35,7 @@ func parseOrderQuery(c *gin.Context) (orderQuery, models.OrderFilter, error) {
 		Q: strings.TrimSpace(c.Query("q")), Page: 1}
 	var f models.OrderFilter
 	switch models.OrderStatus(q.Status) {
-	case "", models.StatusNotPay, models.StatusPaid, models.StatusClosed, models.StatusFailed:
+	case "", models.StatusNotPay, models.StatusPaid, models.StatusRefund, models.StatusClosed, models.StatusFailed:
 		f.Status = models.OrderStatus(q.Status)
 	default:
 		return q, f, errBadFilter

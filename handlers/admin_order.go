@@ -41,6 +41,7 @@ type adminOrderData struct {
 	PrevURL, NextURL                   string
 	Merchant                           *merchantBlock // gateway orders only
 	Deliveries                         []deliveryRow
+	Refunds                            *refundBlock // paid orders only
 }
 
 // adminOrder shows every field of one order and its timeline, a page at a
@@ -74,6 +75,10 @@ func (h *Handler) adminOrder(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
+	}
+	if d.Refunds, err = h.refundSection(ctx, o); err != nil {
+		h.fail(c, err)
+		return
 	}
 	base := orderPath(o.OutTradeNo)
 	if page > 1 {

@@ -17,6 +17,7 @@ type orderRow struct {
 	SKU, Product  string
 	Quantity      int
 	Yuan          string
+	RefundedYuan  string // "" when nothing was refunded
 	TransactionID string
 	PaidAt        string
 	Flags         []string
@@ -26,6 +27,9 @@ func newOrderRow(o *models.Order) orderRow {
 	r := orderRow{OutTradeNo: o.OutTradeNo, Created: beijingTime(o.CreatedAt), Status: string(o.Status),
 		SKU: o.SKU, Product: o.Body, Quantity: o.Quantity, Yuan: o.TotalFee.Yuan(),
 		TransactionID: o.TransactionID, PaidAt: beijingTimePtr(o.PaidAt)}
+	if o.RefundedFee > 0 {
+		r.RefundedYuan = o.RefundedFee.Yuan()
+	}
 	if o.Flags != "" {
 		r.Flags = strings.Split(o.Flags, ",")
 	}
@@ -72,7 +76,7 @@ func (h *Handler) adminOrders(c *gin.Context) {
 	}
 	d := adminOrdersData{Query: q, Totals: totals, PaidYuan: totals.PaidFee.Yuan(), Page: q.Page, Chart: chart,
 		Pages:    max(1, int((totals.Count+adminPageSize-1)/adminPageSize)),
-		Statuses: []models.OrderStatus{models.StatusNotPay, models.StatusPaid, models.StatusClosed, models.StatusFailed},
+		Statuses: []models.OrderStatus{models.StatusNotPay, models.StatusPaid, models.StatusRefund, models.StatusClosed, models.StatusFailed},
 		CSVURL:   "/admin/orders.csv" + q.values(1)}
 	for i := range orders {
 		d.Rows = append(d.Rows, newOrderRow(&orders[i]))

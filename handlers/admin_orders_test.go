@@ -147,14 +147,14 @@ func TestAdminCSVExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	header := strings.Join(recs[0], ",")
-	if header != "out_trade_no,created,status,sku,product,qty,amount_yuan,amount_fen,transaction_id,paid_at,flags" {
+	if header != "out_trade_no,created,status,sku,product,qty,amount_yuan,amount_fen,transaction_id,paid_at,flags,refunded_yuan,refunded_fen" {
 		t.Errorf("header = %s", header)
 	}
 	if len(recs) != 2 {
 		t.Fatalf("%d rows, want the one paid COFFEE order: %v", len(recs)-1, recs)
 	}
 	row := recs[1]
-	want := []string{o.OutTradeNo, "2026-11-22 18:00:00", "PAID", "COFFEE", "咖啡豆", "1", "58.00", "5800", paymentFor(o, time.Time{}).TransactionID, "2026-11-22 18:00:00", ""}
+	want := []string{o.OutTradeNo, "2026-11-22 18:00:00", "PAID", "COFFEE", "咖啡豆", "1", "58.00", "5800", paymentFor(o, time.Time{}).TransactionID, "2026-11-22 18:00:00", "", "0.00", "0"}
 	if strings.Join(row, "|") != strings.Join(want, "|") {
 		t.Errorf("row = %q\nwant  %q", row, want)
 	}

@@ -44,6 +44,14 @@ var apiCodeOfKey = map[string]string{
 	"err_not_closable":     "not_closable",
 	"err_close_too_soon":   "close_too_soon",
 	"err_gw_failed":        "order_failed",
+	// Refunds (SPEC §8).
+	"err_refund_duplicate":   "duplicate_out_refund_no",
+	"err_refund_amount":      "invalid_amount",
+	"err_refund_not_paid":    "order_not_paid",
+	"err_refund_too_many":    "too_many_refunds",
+	"err_refund_reason":      "invalid_reason",
+	"err_refund_refused":     "refund_refused",
+	"err_refund_unavailable": "refunds_unavailable",
 }
 
 var apiCodeOfKind = map[checkout.Kind]string{

@@ -46,27 +46,33 @@ func apiBadRequest(status int, code, key string, args ...any) *apiError {
 	return &apiError{status: status, code: code, key: key, args: args}
 }
 
-// decodeOrderRequest reads the body strictly: application/json in UTF-8,
-// at most 64 KiB, exactly one JSON object, known fields only, each of its
-// type (an amount of 1.5 or "100" is refused, not rounded or converted).
+// decodeOrderRequest reads the body of POST /api/v1/orders strictly (see
+// decodeJSONBody).
 func decodeOrderRequest(c *gin.Context) (apiOrderRequest, error) {
 	var req apiOrderRequest
+	return req, decodeJSONBody(c, req.fields())
+}
+
+// decodeJSONBody reads the body strictly into fields: application/json in
+// UTF-8, at most 64 KiB, exactly one JSON object, known fields only, each
+// of its type (an amount of 1.5 or "100" is refused, not rounded or
+// converted).
+func decodeJSONBody(c *gin.Context, fields map[string]any) error {
 	if err := checkJSONContentType(c.GetHeader("Content-Type")); err != nil {
-		return req, err
+		return err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return req, apiBadRequest(http.StatusRequestEntityTooLarge, codeTooLarge, "err_api_too_large", maxAPIBody>>10)
+		return apiBadRequest(http.StatusRequestEntityTooLarge, codeTooLarge, "err_api_too_large", maxAPIBody>>10)
 	case err != nil:
-		return req, apiBadRequest(http.StatusBadRequest, codeInvalidJSON, "err_api_json")
+		return apiBadRequest(http.StatusBadRequest, codeInvalidJSON, "err_api_json")
 	}
 	raw, err := oneJSONObject(body)
 	if err != nil {
-		return req, err
+		return err
 	}
-	fields := req.fields()
 	names := make([]string, 0, len(raw))
 	for name := range raw {
 		names = append(names, name)
@@ -75,17 +81,17 @@ func decodeOrderRequest(c *gin.Context) (apiOrderRequest, error) {
 	for _, name := range names {
 		dst, ok := fields[name]
 		if !ok {
-			return req, apiBadRequest(http.StatusBadRequest, codeUnknownField, "err_api_unknown_field", clipField(name))
+			return apiBadRequest(http.StatusBadRequest, codeUnknownField, "err_api_unknown_field", clipField(name))
 		}
 		if err := json.Unmarshal(raw[name], dst); err != nil {
 			key := "err_api_want_string"
 			if _, isInt := dst.(*int64); isInt {
 				key = "err_api_want_integer"
 			}
-			return req, apiBadRequest(http.StatusBadRequest, codeInvalidType, key, name)
+			return apiBadRequest(http.StatusBadRequest, codeInvalidType, key, name)
 		}
 	}
-	return req, nil
+	return nil
 }
 
 func checkJSONContentType(header string) error {

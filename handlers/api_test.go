@@ -395,8 +395,7 @@ func TestAPIUnknownRoutesAnswerJSON(t *testing.T) {
 	r := testrig.New(t, testrig.Options{})
 	app := r.MerchantApp(t, "api")
 	o := apiCall(t, r, app, "POST", "/api/v1/orders", createBody("U1", 100, "")).order(t, http.StatusCreated)
-	// Refunds are issue 14: not routed yet.
-	apiCall(t, r, app, "POST", "/api/v1/orders/"+o.TradeNo+"/refunds", `{"out_refund_no":"R","amount":1}`).wantErr(t, http.StatusNotFound, "not_found")
+	apiCall(t, r, app, "GET", "/api/v1/orders/"+o.TradeNo+"/refunds", "").wantErr(t, http.StatusMethodNotAllowed, "method_not_allowed")
 	apiCall(t, r, nil, "GET", "/api/v2/orders", "").wantErr(t, http.StatusNotFound, "not_found")
 	apiCall(t, r, app, "GET", "/api/v1/orders/"+o.TradeNo+"/close", "").wantErr(t, http.StatusMethodNotAllowed, "method_not_allowed")
 	apiCall(t, r, app, "DELETE", "/api/v1/orders/"+o.TradeNo, "").wantErr(t, http.StatusMethodNotAllowed, "method_not_allowed")

@@ -24,15 +24,14 @@ const epayWxpay = "wxpay"
 
 // Message keys of the epay endpoints' own replies (handlers/i18n.go).
 const (
-	msgEpayPlaced      = "epay_placed"
-	msgEpayFound       = "epay_found"
-	msgEpayType        = "err_gw_type"
-	msgEpayMissing     = "err_gw_missing"
-	msgEpayMoney       = "err_gw_money"
-	msgEpayRate        = "msg_gateway_rate"
-	msgEpayPost        = "err_gw_post"
-	msgEpayAct         = "err_gw_act"
-	msgEpayRefundLater = "err_gw_refund_later"
+	msgEpayPlaced  = "epay_placed"
+	msgEpayFound   = "epay_found"
+	msgEpayType    = "err_gw_type"
+	msgEpayMissing = "err_gw_missing"
+	msgEpayMoney   = "err_gw_money"
+	msgEpayRate    = "msg_gateway_rate"
+	msgEpayPost    = "err_gw_post"
+	msgEpayAct     = "err_gw_act"
 )
 
 // epayProblem is why an epay request was refused: submit.php's page status

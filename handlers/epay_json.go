@@ -90,8 +90,7 @@ func epayClientIP(s string) string {
 }
 
 // epayAPI is api.php. act=order looks one of the app's orders up by pid and
-// key; act=refund comes with refunds (issue 14). GET or POST: plugins do
-// both.
+// key (GET or POST: plugins do both); act=refund refunds one (POST only).
 func (h *Handler) epayAPI(c *gin.Context) {
 	if m := c.Request.Method; m != http.MethodGet && m != http.MethodPost {
 		h.epayFail(c, h.epayRefusal(c, http.StatusMethodNotAllowed, m, msgMethod))
@@ -106,7 +105,7 @@ func (h *Handler) epayAPI(c *gin.Context) {
 	case "order":
 		h.epayQuery(c, p)
 	case "refund":
-		h.epayFail(c, h.epayRefusal(c, http.StatusBadRequest, "act=refund before refunds", msgEpayRefundLater))
+		h.epayRefund(c, p)
 	default:
 		h.epayFail(c, h.epayRefusal(c, http.StatusBadRequest, "act "+clipped(p["act"]), msgEpayAct))
 	}

@@ -164,7 +164,7 @@ func TestEpayAPIOrderBeforeAndAfterPayment(t *testing.T) {
 		{"another app's out_trade_no", url.Values{"act": {"order"}, "pid": {strconv.FormatInt(other.Pid, 10)}, "key": {other.Key}, "out_trade_no": {"Q-1"}}, "订单不存在"},
 		{"unknown order", url.Values{"act": {"order"}, "pid": {pid}, "key": {app.Key}, "out_trade_no": {"NOPE"}}, "订单不存在"},
 		{"no order number", url.Values{"act": {"order"}, "pid": {pid}, "key": {app.Key}}, "缺少参数 trade_no"},
-		{"refund: with refunds", url.Values{"act": {"refund"}, "pid": {pid}, "key": {app.Key}, "trade_no": {tradeNo}, "money": {"58"}}, "暂不支持退款"},
+		{"refund by GET", url.Values{"act": {"refund"}, "pid": {pid}, "key": {app.Key}, "trade_no": {tradeNo}, "money": {"58"}}, "请使用 POST 提交"},
 		{"another act", url.Values{"act": {"query"}, "pid": {pid}, "key": {app.Key}}, "不支持的 act"},
 		{"no act", url.Values{"pid": {pid}, "key": {app.Key}, "trade_no": {tradeNo}}, "不支持的 act"},
 	} {

@@ -29,6 +29,10 @@ type Gateway interface {
 	App(ctx context.Context, pid int64) (*models.MerchantApp, error)
 	// PublicURL is the site's base URL, for absolute links.
 	PublicURL() string
+	// Refund starts a refund of an order (SPEC §8); Refunds lists an
+	// order's refunds, oldest first.
+	Refund(ctx context.Context, r checkout.RefundRequest) (*models.Refund, error)
+	Refunds(ctx context.Context, o *models.Order) ([]models.Refund, error)
 }
 
 // defaultGatewayRate is GATEWAY_RATE_PER_APP's default: orders a minute.

@@ -87,7 +87,9 @@ type Handler struct {
 	// gatewayRate counts gateway orders created, per merchant app.
 	gatewayRate *clientRates
 	done        chan struct{} // closed by Close: open streams end
-	closeOnce   sync.Once
+	// epayRefundLocks serialize epay refunds per order (epay_refund.go).
+	epayRefundLocks [epayRefundLockCount]sync.Mutex
+	closeOnce       sync.Once
 }
 
 // New builds the handler; templates that do not parse are an error here,

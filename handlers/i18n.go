@@ -275,11 +275,10 @@ var texts = map[string][2]string{
 	"admin_notify_reply":          {"商户应答（前 256 字节）", "Merchant's reply (first 256 bytes)"},
 	// The epay V1 endpoints (handlers/epay.go, handlers/epay_json.go).
 	// mapi.php and api.php reply in Chinese whatever the language.
-	"epay_placed":         {"下单成功", "Order placed"},
-	"epay_found":          {"查询订单号成功！", "Order found"},
-	"err_gw_post":         {"请使用 POST 提交", "Use POST"},
-	"err_gw_act":          {"不支持的 act", "Unsupported act"},
-	"err_gw_refund_later": {"暂不支持退款", "Refunds are not supported yet"},
+	"epay_placed": {"下单成功", "Order placed"},
+	"epay_found":  {"查询订单号成功！", "Order found"},
+	"err_gw_post": {"请使用 POST 提交", "Use POST"},
+	"err_gw_act":  {"不支持的 act", "Unsupported act"},
 	// The JSON API /api/v1 (issue 12, handlers/api*.go, docs/api.md).
 	"err_api_auth":            {"需要 HTTP Basic 认证：用户名为 pid，密码为商户密钥", "HTTP Basic authentication required: the user is the pid, the password the app's key"},
 	"err_api_content_type":    {"Content-Type 须为 application/json（UTF-8）", "Content-Type must be application/json (UTF-8)"},
@@ -311,6 +310,36 @@ var texts = map[string][2]string{
 	"err_refund_amount":      {"退款金额须大于 0，且不超过可退金额", "The refund must be more than zero and at most the refundable amount"},
 	"err_refund_refused":     {"微信支付拒绝了退款：%s", "WeChat Pay refused the refund: %s"},
 	"err_refund_not_found":   {"退款不存在", "Refund not found"},
+
+	// Refunds: the admin's order page, the JSON API and epay act=refund
+	// (handlers/admin_refund.go, api_refund.go, epay_refund.go).
+	"status_REFUND":               {"已退款", "Refunded"},
+	"refund_status_PROCESSING":    {"退款处理中", "Processing"},
+	"refund_status_SUCCESS":       {"退款成功", "Refunded"},
+	"refund_status_CLOSED":        {"退款关闭", "Closed"},
+	"refund_status_ABNORMAL":      {"退款异常", "Abnormal"},
+	"admin_refunds":               {"退款", "Refunds"},
+	"admin_refunded":              {"已退款", "Refunded"},
+	"admin_refundable":            {"可退", "Refundable"},
+	"admin_out_refund_no":         {"退款单号", "Refund number"},
+	"admin_merchant_refund_no":    {"商户退款单号", "Merchant's refund number"},
+	"admin_refund_reason":         {"退款原因", "Reason"},
+	"admin_refund_succeeded":      {"退款成功时间", "Refunded at"},
+	"admin_refund_actor":          {"操作人", "By"},
+	"admin_no_refunds":            {"暂无退款", "No refunds yet"},
+	"admin_refund_amount":         {"退款金额", "Amount"},
+	"admin_refund_confirm":        {"我确认退款给顾客", "I confirm this refund to the customer"},
+	"admin_refund":                {"退款", "Refund"},
+	"admin_refund_bad_amount":     {"退款金额格式错误：请填写大于 0 的金额（元），最多两位小数", "Invalid refund amount: enter more than zero, in yuan, with at most two decimals"},
+	"admin_refund_confirm_needed": {"请勾选确认后再退款", "Tick the confirmation box to refund"},
+	"admin_refund_started":        {"退款 %s（¥%s）已提交：%s（%s）", "Refund %s of ¥%s sent: %s (%s)"},
+	"admin_col_refunded":          {"已退款", "Refunded"},
+	"flag_refund_abnormal":        {"退款异常", "Refund abnormal"},
+	"admin_refund_abnormal_hint":  {"微信支付报告退款异常（如顾客银行卡已注销），请在微信支付商户平台处理", "WeChat Pay reports a refund as abnormal (e.g. the shopper's card was cancelled); settle it in the WeChat Pay merchant platform"},
+	"admin_total_net":             {"实收金额（扣除退款）", "Received (net of refunds)"},
+	"err_api_out_refund_no":       {"out_refund_no 须为 1–%d 个可打印 ASCII 字符，不含空格", "out_refund_no must be 1 to %d printable ASCII characters without spaces"},
+	"epay_refunded":               {"退款成功", "Refund accepted"},
+	"epay_refund_closed":          {"退款失败：该退款已关闭", "Refund failed: the refund is closed"},
 }
 
 // Message keys for error pages.

@@ -53,6 +53,7 @@ func (h *Handler) Routes() *gin.Engine {
 		admin.GET("/orders/:out_trade_no", h.adminOrder)
 		admin.POST("/orders/:out_trade_no/sync", h.requireAdminCSRF, h.adminSync)
 		admin.POST("/orders/:out_trade_no/close", h.requireAdminCSRF, h.adminClose)
+		admin.POST("/orders/:out_trade_no/refunds", h.requireAdminCSRF, h.adminRefund)
 		admin.POST("/orders/:out_trade_no/deliveries/:id/resend", h.requireAdminCSRF, h.adminResendDelivery)
 		admin.GET("/deliveries", h.adminDeliveries)
 		admin.GET("/apps", h.adminApps)
@@ -68,13 +69,13 @@ func (h *Handler) Routes() *gin.Engine {
 		r.Any("/sim/*path", sim)
 	}
 	// JSON API (SPEC §6, docs/api.md): Basic auth as a merchant app.
-	// POST /api/v1/orders/:trade_no/refunds is issue 14 (refunds).
 	if h.opt.Gateway != nil {
 		api := r.Group("/api/v1", h.apiAuth)
 		api.POST("/orders", h.apiCreateOrder)
 		api.GET("/orders", h.apiFindOrder)
 		api.GET("/orders/:trade_no", h.apiOrder)
 		api.POST("/orders/:trade_no/close", h.apiCloseOrder)
+		api.POST("/orders/:trade_no/refunds", h.apiRefund)
 	}
 	r.NoRoute(h.apiNoRoute, func(c *gin.Context) { h.renderError(c, http.StatusNotFound, msgNotFound) })
 	r.NoMethod(h.apiNoMethod, func(c *gin.Context) { h.renderError(c, http.StatusMethodNotAllowed, msgMethod) })

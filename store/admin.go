@@ -50,8 +50,8 @@ func (s *Store) SearchOrders(ctx context.Context, f models.OrderFilter, offset, 
 	return os, nil
 }
 
-// OrderTotals counts the orders f selects and sums what was paid, in SQL and
-// in integer fen.
+// OrderTotals counts the orders f selects and sums what was paid less what
+// was refunded (net receipts), in SQL and in integer fen.
 func (s *Store) OrderTotals(ctx context.Context, f models.OrderFilter) (models.OrderTotals, error) {
 	var row struct {
 		Count     int64
@@ -60,9 +60,9 @@ func (s *Store) OrderTotals(ctx context.Context, f models.OrderFilter) (models.O
 	}
 	err := s.filtered(ctx, f).Select(
 		"COUNT(*) AS count, "+
-			"COALESCE(SUM(CASE WHEN status = ? THEN 1 ELSE 0 END), 0) AS paid_count, "+
-			"COALESCE(SUM(CASE WHEN status = ? THEN total_fee ELSE 0 END), 0) AS paid_fee",
-		models.StatusPaid, models.StatusPaid).Scan(&row).Error
+			"COALESCE(SUM(CASE WHEN status IN (?, ?) THEN 1 ELSE 0 END), 0) AS paid_count, "+
+			"COALESCE(SUM(CASE WHEN status IN (?, ?) THEN total_fee - refunded_fee ELSE 0 END), 0) AS paid_fee",
+		models.StatusPaid, models.StatusRefund, models.StatusPaid, models.StatusRefund).Scan(&row).Error
 	if err != nil {
 		return models.OrderTotals{}, fmt.Errorf("order totals: %w", err)
 	}
