@@ -103,8 +103,9 @@ func (s *Store) beijingDay() string {
 	return "date(paid_at, '+8 hours')"
 }
 
-// PaidPerDay sums paid orders by the Beijing day of their payment, for
-// payments in [from, to). Days without payments are absent.
+// PaidPerDay sums paid orders (refunded ones too, net of what was
+// refunded) by the Beijing day of their payment, for payments in
+// [from, to). Days without payments are absent.
 func (s *Store) PaidPerDay(ctx context.Context, from, to time.Time) ([]models.DayTotal, error) {
 	var rows []struct {
 		Day     string
@@ -112,8 +113,9 @@ func (s *Store) PaidPerDay(ctx context.Context, from, to time.Time) ([]models.Da
 		PaidFee int64
 	}
 	err := s.db.WithContext(ctx).Model(&models.Order{}).
-		Select(s.beijingDay()+" AS day, COUNT(*) AS count, COALESCE(SUM(total_fee), 0) AS paid_fee").
-		Where("status = ? AND paid_at >= ? AND paid_at < ?", models.StatusPaid, from.UTC(), to.UTC()).
+		Select(s.beijingDay()+" AS day, COUNT(*) AS count, COALESCE(SUM(total_fee - refunded_fee), 0) AS paid_fee").
+		Where("status IN ? AND paid_at >= ? AND paid_at < ?", []models.OrderStatus{models.StatusPaid, models.StatusRefund},
+			from.UTC(), to.UTC()).
 		Group("day").Order("day").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("paid per day: %w", err)

@@ -127,3 +127,25 @@ func TestRefundEndsOnceAndClosedFreesItsAmount(t *testing.T) {
 		t.Fatalf("payment reported again after a refund: applied %v, %v", applied, err)
 	}
 }
+
+// The admin's totals and 30-day chart count a refunded order as paid, net
+// of what was refunded.
+func TestRefundedOrdersCountNetInTotalsAndChart(t *testing.T) {
+	ctx := context.Background()
+	st := testrig.MustOpenStore(t)
+	o := paidOrder(t, st, "REFUND-NET-1") // 11 600 fen, paid at anyDBNow+2m
+	_, _, err := st.CreateRefund(ctx, o.OutTradeNo, &models.Refund{OutRefundNo: "RN1", Amount: 1600})
+	must(t, err)
+	_, _, _, err = st.EndRefund(ctx, "RN1", models.RefundSuccess, "5030", anyDBNow.Add(time.Hour), end)
+	must(t, err)
+	days, err := st.PaidPerDay(ctx, anyDBNow.Add(-24*time.Hour), anyDBNow.Add(24*time.Hour))
+	must(t, err)
+	if len(days) != 1 || days[0].Count != 1 || days[0].PaidFee != 10000 {
+		t.Fatalf("chart %+v, want one order of ¥100.00 net", days)
+	}
+	tot, err := st.OrderTotals(ctx, models.OrderFilter{})
+	must(t, err)
+	if tot.PaidFee != 10000 {
+		t.Fatalf("totals %+v, want ¥100.00 received net", tot)
+	}
+}
