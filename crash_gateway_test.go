@@ -84,8 +84,16 @@ func TestCrashBetweenPaidAndMerchantNotification(t *testing.T) {
 // plugins sign, and returns its code_url.
 func (c *crashRig) mapiOrder(ctx context.Context, pid, key, no, notifyURL string) string {
 	c.t.Helper()
+	code, _ := c.mapiOrderWith(ctx, pid, key, no, notifyURL, "0.01")
+	return code
+}
+
+// mapiOrderWith creates a gateway order of money yuan through /mapi.php
+// and returns its code_url and payment page URL.
+func (c *crashRig) mapiOrderWith(ctx context.Context, pid, key, no, notifyURL, money string) (code, payURL string) {
+	c.t.Helper()
 	p := map[string]string{"pid": pid, "type": "wxpay", "out_trade_no": no, "notify_url": notifyURL,
-		"return_url": "https://shop.example/return", "name": "崩溃测试 " + no, "money": "0.01",
+		"return_url": "https://shop.example/return", "name": "崩溃测试 " + no, "money": money,
 		"clientip": "203.0.113.5", "device": "pc", "sign_type": "MD5"}
 	form := url.Values{}
 	for k, v := range p {
@@ -103,11 +111,12 @@ func (c *crashRig) mapiOrder(ctx context.Context, pid, key, no, notifyURL string
 		Code   int    `json:"code"`
 		Msg    string `json:"msg"`
 		QRCode string `json:"qrcode"`
+		PayURL string `json:"payurl"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Code != 1 || out.QRCode == "" {
 		c.t.Fatalf("mapi.php %s: %+v %v", no, out, err)
 	}
-	return out.QRCode
+	return out.QRCode, out.PayURL
 }
 
 // holdingMerchant is a shop system's notify_url that first holds every
