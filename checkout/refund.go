@@ -53,21 +53,25 @@ const maxRefundReason = 80
 // Refund starts a refund and sends it to WeChat. The refund comes back
 // PROCESSING (or final, when WeChat says so at once); an unknown outcome
 // keeps it PROCESSING, and the reconciler resends or queries it. Invalid
-// requests change nothing and send nothing.
-func (s *Service) Refund(ctx context.Context, r RefundRequest) (*models.Refund, error) {
+// requests change nothing and send nothing. A repeat of a merchant's
+// refund number with the same amount returns that refund, created false;
+// decided in the transaction that would create it, so concurrent repeats
+// make one refund and one of them is told created.
+func (s *Service) Refund(ctx context.Context, r RefundRequest) (ref *models.Refund, created bool, err error) {
 	if utf8.RuneCountInString(r.Reason) > maxRefundReason || strings.ContainsFunc(r.Reason, unicode.IsControl) {
-		return nil, newError(KindInvalid, msgRefundReason, nil, maxRefundReason)
+		return nil, false, newError(KindInvalid, msgRefundReason, nil, maxRefundReason)
 	}
 	wx, ok := s.wx.(Refunder)
 	if !ok {
-		return nil, newError(KindConflict, msgRefundUnavailable, nil)
+		return nil, false, newError(KindConflict, msgRefundUnavailable, nil)
 	}
 	no, err := wxpay.NewOutTradeNo(s.now(), s.rand)
 	if err != nil {
-		return nil, newError(KindInternal, msgInternal, err)
+		return nil, false, newError(KindInternal, msgInternal, err)
 	}
-	ref := &models.Refund{OutRefundNo: "R" + no, Amount: r.Amount, Reason: r.Reason, Actor: r.Actor,
-		Status: models.RefundProcessing, NextQueryAt: s.now().Add(refundQueryGap(0)).UTC()}
+	now := s.now().UTC()
+	ref = &models.Refund{OutRefundNo: "R" + no, Amount: r.Amount, Reason: r.Reason, Actor: r.Actor,
+		Status: models.RefundProcessing, NextQueryAt: now.Add(refundQueryGap(0)), CreatedAt: now}
 	if r.MerchantRefundNo != "" {
 		mno := r.MerchantRefundNo
 		ref.MerchantRefundNo = &mno
@@ -75,14 +79,15 @@ func (s *Service) Refund(ctx context.Context, r RefundRequest) (*models.Refund, 
 	o, existing, err := s.store.CreateRefund(ctx, r.OutTradeNo, ref)
 	switch {
 	case err != nil:
-		return nil, refundRefusal(err)
+		return nil, false, refundRefusal(err)
 	case existing != nil && existing.Amount != r.Amount:
-		return existing, newError(KindConflict, msgRefundDuplicate, nil)
+		return existing, false, newError(KindConflict, msgRefundDuplicate, nil)
 	case existing != nil:
-		return existing, nil
+		return existing, false, nil
 	}
 	s.changed(o)
-	return s.sendRefund(ctx, wx, o, ref, r.Actor)
+	ref, err = s.sendRefund(ctx, wx, o, ref, r.Actor)
+	return ref, true, err
 }
 
 // refundRefusal says why a refund was not started.
@@ -163,9 +168,6 @@ func (s *Service) endRefund(ctx context.Context, outRefundNo string, status mode
 
 // refundNotices is the refund.succeeded webhook a gateway API order owes.
 func (s *Service) refundNotices(o models.Order, r models.Refund) []*models.Delivery {
-	if o.NotifyStyle != models.NotifyWebhook {
-		return nil // epay has no refund notification
-	}
 	no := r.OutRefundNo
 	if r.MerchantRefundNo != nil {
 		no = *r.MerchantRefundNo

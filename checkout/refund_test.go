@@ -70,7 +70,7 @@ func paidShopOrder(t *testing.T, r *testrig.Rig) *models.Order {
 func TestRefundIsProcessingUntilWeChatSaysSuccess(t *testing.T) {
 	r, svc, f := refundRig(t)
 	o := paidShopOrder(t, r)
-	ref, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 5000, Reason: "缺货", Actor: "admin:test"})
+	ref, _, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 5000, Reason: "缺货", Actor: "admin:test"})
 	if err != nil || ref.Status != models.RefundProcessing {
 		t.Fatalf("refund: %+v %v", ref, err)
 	}
@@ -106,7 +106,7 @@ func TestRefundWithAnUnknownOutcomeIsResentWithTheSameNumber(t *testing.T) {
 	f.refund = func(*wxpay.RefundRequest) (*wxpay.RefundResponse, error) {
 		return nil, &wxpay.TransportError{Op: "refund", Err: errors.New("timeout")}
 	}
-	ref, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 11600, Actor: "admin:test"})
+	ref, _, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 11600, Actor: "admin:test"})
 	if err != nil || ref.Status != models.RefundProcessing {
 		t.Fatalf("refund with a lost reply: %+v %v", ref, err)
 	}
@@ -120,7 +120,7 @@ func TestRefundWithAnUnknownOutcomeIsResentWithTheSameNumber(t *testing.T) {
 		t.Fatalf("resend: %+v", f.sent)
 	}
 	// Nothing else may be refunded meanwhile: the amount stays reserved.
-	if _, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 1}); checkout.KindOf(err) != checkout.KindInvalid {
+	if _, _, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 1}); checkout.KindOf(err) != checkout.KindInvalid {
 		t.Fatalf("a second refund while the first is unknown: %v", err)
 	}
 	if len(f.sent) != 2 {
@@ -134,7 +134,7 @@ func TestRefundRefusedByWeChatFreesItsAmount(t *testing.T) {
 	f.refund = func(*wxpay.RefundRequest) (*wxpay.RefundResponse, error) {
 		return nil, &wxpay.Error{Op: "refund", ReturnCode: "SUCCESS", ResultCode: "FAIL", ErrCode: "NOTENOUGH", ErrCodeDes: "余额不足"}
 	}
-	ref, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 100})
+	ref, _, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 100})
 	if checkout.KindOf(err) != checkout.KindUpstream || ref == nil || ref.Status != models.RefundClosed {
 		t.Fatalf("refused refund: %+v %v", ref, err)
 	}
@@ -156,7 +156,7 @@ func TestBadRefundsSendNothing(t *testing.T) {
 		"long reason": {OutTradeNo: o.OutTradeNo, Amount: 1, Reason: string(make([]rune, 81))},
 	}
 	for name, c := range cases {
-		if _, err := svc.Refund(context.Background(), c); err == nil {
+		if _, _, err := svc.Refund(context.Background(), c); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -171,7 +171,7 @@ func TestBadRefundsSendNothing(t *testing.T) {
 func TestRefundNotificationsAreCheckedAndAppliedOnce(t *testing.T) {
 	r, svc, _ := refundRig(t)
 	o := paidShopOrder(t, r)
-	ref, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 600})
+	ref, _, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 600})
 	must(t, err)
 	n := wxpay.RefundNotification{OutRefundNo: ref.OutRefundNo, OutTradeNo: o.OutTradeNo, RefundFee: 600, TotalFee: 11600,
 		Status: wxpay.RefundSuccess, RefundID: "503099"}
@@ -205,7 +205,7 @@ func TestGatewayRefundSucceededWebhook(t *testing.T) {
 		Name: "Item", Amount: 1000, NotifyURL: m.srv.URL, Style: models.NotifyWebhook})
 	must(t, err)
 	payGateway(t, r, o)
-	ref, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 300, MerchantRefundNo: "MR-1"})
+	ref, _, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 300, MerchantRefundNo: "MR-1"})
 	must(t, err)
 	must(t, svc.RefundNotified(context.Background(), &wxpay.RefundNotification{OutRefundNo: ref.OutRefundNo,
 		OutTradeNo: o.OutTradeNo, RefundFee: 300, Status: wxpay.RefundSuccess}))
@@ -225,7 +225,7 @@ func TestGatewayRefundSucceededWebhook(t *testing.T) {
 func TestRefundedOrderPageIsAReceipt(t *testing.T) {
 	r, svc, _ := refundRig(t)
 	o := paidShopOrder(t, r)
-	ref, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 100})
+	ref, _, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 100})
 	must(t, err)
 	must(t, svc.RefundNotified(context.Background(), &wxpay.RefundNotification{OutRefundNo: ref.OutRefundNo,
 		OutTradeNo: o.OutTradeNo, RefundFee: 100, Status: wxpay.RefundSuccess}))

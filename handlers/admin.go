@@ -38,7 +38,7 @@ type AdminService interface {
 	ResendDelivery(ctx context.Context, id uint, actor string) (*models.Delivery, error)
 
 	// Refunds (SPEC §8).
-	Refund(ctx context.Context, r checkout.RefundRequest) (*models.Refund, error)
+	Refund(ctx context.Context, r checkout.RefundRequest) (ref *models.Refund, created bool, err error)
 	Refunds(ctx context.Context, o *models.Order) ([]models.Refund, error)
 }
 

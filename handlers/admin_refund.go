@@ -80,7 +80,7 @@ func (h *Handler) adminRefund(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, back)
 		return
 	}
-	ref, err := h.opt.Admin.Refund(c.Request.Context(), checkout.RefundRequest{OutTradeNo: no, Amount: amount,
+	ref, _, err := h.opt.Admin.Refund(c.Request.Context(), checkout.RefundRequest{OutTradeNo: no, Amount: amount,
 		Reason: strings.TrimSpace(c.PostForm("reason")), Actor: adminSession(c).Actor})
 	switch {
 	case ref == nil && checkout.KindOf(err) == checkout.KindNotFound:

@@ -68,39 +68,19 @@ func (h *Handler) apiRefund(c *gin.Context) {
 		h.apiFail(c, err)
 		return
 	}
-	// A repeat is told from a new refund by looking first; two identical
-	// requests racing may both be answered 201, with the same one refund.
-	existed, err := h.hasMerchantRefund(c, o, req.OutRefundNo)
-	if err != nil {
-		h.apiFail(c, err)
-		return
-	}
-	ref, err := h.opt.Gateway.Refund(ctx, checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: models.Money(req.Amount),
+	ref, created, err := h.opt.Gateway.Refund(ctx, checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: models.Money(req.Amount),
 		Reason: req.Reason, Actor: "app:" + gateway.PidString(app.Pid), MerchantRefundNo: req.OutRefundNo})
 	if err != nil {
 		h.apiFail(c, apiRefundError(err))
 		return
 	}
-	status := http.StatusCreated
-	if existed {
-		status = http.StatusOK
+	status := http.StatusOK // a repeat of the same out_refund_no and amount
+	if created {
+		status = http.StatusCreated
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(status, apiRefundReply{OutRefundNo: req.OutRefundNo, RefundID: ref.RefundID, Amount: int64(ref.Amount),
 		Reason: ref.Reason, Status: string(ref.Status), CreatedAt: gateway.RFC3339(ref.CreatedAt)})
-}
-
-func (h *Handler) hasMerchantRefund(c *gin.Context, o *models.Order, no string) (bool, error) {
-	rs, err := h.opt.Gateway.Refunds(c.Request.Context(), o)
-	if err != nil {
-		return false, err
-	}
-	for _, r := range rs {
-		if r.MerchantRefundNo != nil && *r.MerchantRefundNo == no {
-			return true, nil
-		}
-	}
-	return false, nil
 }
 
 // apiRefundError: SPEC §8 answers a refund of an unpaid order 400, like an

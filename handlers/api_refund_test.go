@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,16 +118,23 @@ func TestAPIIdenticalRefundsAtOnceAreOneRefund(t *testing.T) {
 	app := r.MerchantApp(t, "api")
 	tradeNo := apiPaidOrder(t, r, app, "A-1", 1000)
 	var wg sync.WaitGroup
+	var createdN atomic.Int32
 	for range 8 {
 		wg.Go(func() {
 			a, err := apiDo(r, app, "POST", "/api/v1/orders/"+tradeNo+"/refunds", refundBody("M-1", 400, ""))
 			if err != nil || a.Status != http.StatusCreated && a.Status != http.StatusOK {
 				t.Errorf("%v %d %s", err, a.Status, a.Body)
 			}
+			if err == nil && a.Status == http.StatusCreated {
+				createdN.Add(1)
+			}
 		})
 	}
 	wg.Wait()
 	if f.Sent() != 1 || len(refundsOf(t, r, tradeNo)) != 1 || r.Order(t, tradeNo).Refundable() != 600 {
 		t.Fatalf("8 identical requests at once: %d sent", f.Sent())
+	}
+	if createdN.Load() != 1 {
+		t.Fatalf("8 identical requests at once: %d answered 201, want 1 (the rest 200)", createdN.Load())
 	}
 }

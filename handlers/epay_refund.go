@@ -86,7 +86,7 @@ func (h *Handler) epayRefund(c *gin.Context, p map[string]string) {
 			return
 		}
 	}
-	ref, err := h.opt.Gateway.Refund(ctx, checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: money,
+	ref, _, err := h.opt.Gateway.Refund(ctx, checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: money,
 		Actor: "app:" + gateway.PidString(app.Pid), MerchantRefundNo: no})
 	h.epayRefundReply(c, ref, err)
 }

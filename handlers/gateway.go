@@ -31,7 +31,7 @@ type Gateway interface {
 	PublicURL() string
 	// Refund starts a refund of an order (SPEC §8); Refunds lists an
 	// order's refunds, oldest first.
-	Refund(ctx context.Context, r checkout.RefundRequest) (*models.Refund, error)
+	Refund(ctx context.Context, r checkout.RefundRequest) (ref *models.Refund, created bool, err error)
 	Refunds(ctx context.Context, o *models.Order) ([]models.Refund, error)
 }
 

@@ -298,7 +298,7 @@ func TestV3RefundEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool { return r.Order(t, o.OutTradeNo).Status == models.StatusPaid })
-	ref, err := r.Svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 1000, Reason: "退一部分", Actor: "test"})
+	ref, _, err := r.Svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 1000, Reason: "退一部分", Actor: "test"})
 	if err != nil || ref.Status != models.RefundProcessing {
 		t.Fatalf("v3 refund: %+v %v", ref, err)
 	}

@@ -51,7 +51,7 @@ func TestRefundNotifyEndpoint(t *testing.T) {
 	}
 	svc := checkout.New(checkout.Deps{Store: r.Store, WeChat: refundRefunder{r.WeChat}, Now: r.Clock.Now,
 		Settings: checkout.Settings{OrderTTL: 15 * time.Minute}})
-	ref, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 800, Actor: "test"})
+	ref, _, err := svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 800, Actor: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestV2RefundEndToEnd(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	ref, err := r.Svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 5800, Actor: "test"})
+	ref, _, err := r.Svc.Refund(context.Background(), checkout.RefundRequest{OutTradeNo: o.OutTradeNo, Amount: 5800, Actor: "test"})
 	if err != nil || ref.Status != models.RefundProcessing {
 		t.Fatalf("v2 refund: %+v %v", ref, err)
 	}
