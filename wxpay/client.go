@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -34,6 +35,11 @@ type Config struct {
 	// means the system roots (SSL_CERT_FILE and SSL_CERT_DIR apply).
 	ClientCert *tls.Certificate
 	RootCAs    *x509.CertPool
+
+	// OtherAppIDs are further appids bound to the merchant number that
+	// orders may be placed for (UnifiedOrderRequest.AppID): a mini
+	// program's. Notifications and replies naming them are the merchant's.
+	OtherAppIDs []string
 }
 
 // Client calls WeChat Pay v2. It is safe for concurrent use.
@@ -101,10 +107,16 @@ func (c *Client) ParseNotification(body []byte) (*Notification, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n.AppID != c.cfg.AppID || n.MchID != c.cfg.MchID {
+	if !c.ownAppID(n.AppID) || n.MchID != c.cfg.MchID {
 		return nil, fmt.Errorf("%w: appid=%q mch_id=%q", ErrMerchantMismatch, n.AppID, n.MchID)
 	}
 	return n, nil
+}
+
+// ownAppID reports whether appid is the merchant's: AppID or one of
+// OtherAppIDs.
+func (c *Client) ownAppID(appid string) bool {
+	return appid != "" && (appid == c.cfg.AppID || slices.Contains(c.cfg.OtherAppIDs, appid))
 }
 
 // call signs p, posts it and returns the verified reply. Every outcome other
@@ -121,7 +133,10 @@ func (c *Client) callWith(ctx context.Context, hc *http.Client, op, path string,
 	if err != nil {
 		return nil, nil, err
 	}
-	p["appid"], p["mch_id"], p["nonce_str"] = c.cfg.AppID, c.cfg.MchID, nonce
+	if p["appid"] == "" {
+		p["appid"] = c.cfg.AppID
+	}
+	p["mch_id"], p["nonce_str"] = c.cfg.MchID, nonce
 	p["sign_type"] = string(c.cfg.SignType)
 	if p["sign"], err = Sign(p, c.cfg.APIKey, c.cfg.SignType); err != nil {
 		return nil, nil, err
@@ -142,7 +157,7 @@ func (c *Client) callWith(ctx context.Context, hc *http.Client, op, path string,
 	if err := Verify(reply, c.cfg.APIKey); err != nil {
 		return nil, x, &TransportError{Op: op, Err: fmt.Errorf("reply: %w", err), Exchange: x}
 	}
-	if reply["appid"] != c.cfg.AppID || reply["mch_id"] != c.cfg.MchID {
+	if reply["appid"] != p["appid"] || reply["mch_id"] != c.cfg.MchID {
 		return nil, x, &TransportError{Op: op, Err: fmt.Errorf("reply: %w", ErrMerchantMismatch), Exchange: x}
 	}
 	if reply["result_code"] != "SUCCESS" {

@@ -66,3 +66,23 @@ func requireAll(vs ...string) error {
 	}
 	return nil
 }
+
+// JSAPIPayParams signs the client parameters of a JSAPI prepay_id for
+// appID (the official account's or a mini program's) with the client's key
+// and sign type, at the client's clock with a fresh nonce.
+func (c *Client) JSAPIPayParams(appID, prepayID string) (map[string]string, error) {
+	nonce, err := randomString(c.cfg.Rand, 32)
+	if err != nil {
+		return nil, err
+	}
+	return JSAPIPayParams(appID, prepayID, c.cfg.APIKey, c.cfg.SignType, c.cfg.Now(), nonce)
+}
+
+// AppPayParams signs the WeChat SDK's PayReq of an APP prepay_id.
+func (c *Client) AppPayParams(appID, prepayID string) (map[string]string, error) {
+	nonce, err := randomString(c.cfg.Rand, 32)
+	if err != nil {
+		return nil, err
+	}
+	return AppPayParams(appID, c.cfg.MchID, prepayID, c.cfg.APIKey, c.cfg.SignType, c.cfg.Now(), nonce)
+}

@@ -2,6 +2,7 @@ package wxpay
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
@@ -9,28 +10,59 @@ import (
 	"time"
 )
 
-// UnifiedOrderRequest is a Native (QR code) order. Sending the same request
-// again (same out_trade_no and business fields, including the times) is
-// WeChat's re-entry: it returns the same prepay_id and code_url.
+// Trade types: how the shopper pays (SPEC §9).
+const (
+	TradeNative = "NATIVE" // a QR code scanned with WeChat
+	TradeJSAPI  = "JSAPI"  // WeChat's payment sheet inside WeChat or a mini program
+	TradeMWEB   = "MWEB"   // H5: a mobile browser outside WeChat
+	TradeAPP    = "APP"    // the merchant's own app with the WeChat SDK
+)
+
+// ValidTradeType reports whether t is one of the four trade types.
+func ValidTradeType(t string) bool {
+	switch t {
+	case TradeNative, TradeJSAPI, TradeMWEB, TradeAPP:
+		return true
+	}
+	return false
+}
+
+// UnifiedOrderRequest is an order of one trade type (NATIVE when empty).
+// Sending the same request again (same out_trade_no and business fields,
+// including the times) is WeChat's re-entry: it returns the same prepay_id.
 type UnifiedOrderRequest struct {
-	Body           string // ≤127 bytes
-	OutTradeNo     string
-	TotalFee       int64 // fen, > 0
+	// TradeType is NATIVE (the default), JSAPI, MWEB or APP.
+	TradeType string
+	// AppID, when set, places the order for another appid of the merchant
+	// (a mini program's; Config.OtherAppIDs); default the client's AppID.
+	AppID      string
+	Body       string // ≤127 bytes
+	OutTradeNo string
+	TotalFee   int64 // fen, > 0
+	// SpbillCreateIP is the merchant server's IP for NATIVE, the shopper's
+	// IP for MWEB (WeChat's cashier pays only from that IP) and JSAPI/APP.
 	SpbillCreateIP string
 	NotifyURL      string
 	ProductID      string // required for NATIVE, ≤32
-	Attach         string
-	Detail         string
-	DeviceInfo     string
-	FeeType        string
-	TimeStart      time.Time // optional
-	TimeExpire     time.Time // optional; at least a minute after the call
+	OpenID         string // required for JSAPI: the payer's openid under AppID
+	// SceneInfo is required for MWEB: the JSON
+	// {"h5_info":{"type":"Wap","wap_url":…,"wap_name":…}} (H5SceneInfo).
+	SceneInfo  string
+	Attach     string
+	Detail     string
+	DeviceInfo string
+	FeeType    string
+	TimeStart  time.Time // optional
+	TimeExpire time.Time // optional; at least a minute after the call
 }
 
 // UnifiedOrderResponse is a successful unifiedorder reply.
 type UnifiedOrderResponse struct {
 	PrepayID string
-	CodeURL  string // weixin://wxpay/bizpayurl?pr=…, valid two hours
+	CodeURL  string // NATIVE: weixin://wxpay/bizpayurl?pr=…, valid two hours
+	// MwebURL is MWEB's cashier page, valid five minutes and only from the
+	// spbill_create_ip; append &redirect_url=… to come back.
+	MwebURL  string
 	Fields   Params
 	Exchange *Exchange
 }
@@ -39,15 +71,28 @@ func (c *Client) validate(r *UnifiedOrderRequest) error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidParam, fmt.Sprintf(format, a...))
 	}
+	tt := r.tradeType()
 	switch {
+	case !ValidTradeType(tt):
+		return bad("trade_type %q must be NATIVE, JSAPI, MWEB or APP", tt)
+	case r.AppID != "" && !c.ownAppID(r.AppID):
+		return bad("appid %q is not one of the merchant's appids", r.AppID)
 	case !ValidOutTradeNo(r.OutTradeNo):
 		return bad("out_trade_no %q must be 6–32 of [0-9A-Za-z_-|*]", r.OutTradeNo)
 	case r.Body == "" || len(r.Body) > 127:
 		return bad("body must be 1–127 bytes, got %d", len(r.Body))
 	case r.TotalFee <= 0:
 		return bad("total_fee must be a positive number of fen, got %d", r.TotalFee)
-	case r.ProductID == "" || len(r.ProductID) > 32:
+	case tt == TradeNative && (r.ProductID == "" || len(r.ProductID) > 32):
 		return bad("product_id is required for NATIVE and at most 32 bytes")
+	case len(r.ProductID) > 32:
+		return bad("product_id is at most 32 bytes")
+	case tt == TradeJSAPI && (r.OpenID == "" || len(r.OpenID) > 128):
+		return bad("openid is required for JSAPI and at most 128 bytes")
+	case tt != TradeJSAPI && r.OpenID != "":
+		return bad("openid is for JSAPI orders only")
+	case tt == TradeMWEB && (r.SceneInfo == "" || len(r.SceneInfo) > 256):
+		return bad("scene_info is required for MWEB and at most 256 bytes")
 	case net.ParseIP(r.SpbillCreateIP) == nil:
 		return bad("spbill_create_ip %q is not an IP address", r.SpbillCreateIP)
 	case len(r.Attach) > 127:
@@ -77,16 +122,32 @@ func ValidNotifyURL(s string) error {
 	return nil
 }
 
-// UnifiedOrder places a NATIVE order and returns its code_url.
+func (r *UnifiedOrderRequest) tradeType() string {
+	if r.TradeType == "" {
+		return TradeNative
+	}
+	return r.TradeType
+}
+
+// H5SceneInfo is MWEB's scene_info for a mobile web site.
+func H5SceneInfo(wapURL, wapName string) string {
+	b, _ := json.Marshal(map[string]map[string]string{"h5_info": {"type": "Wap", "wap_url": wapURL, "wap_name": wapName}})
+	return string(b)
+}
+
+// UnifiedOrder places an order and returns what the shopper pays with:
+// code_url (NATIVE), mweb_url (MWEB) or the prepay_id (JSAPI and APP, for
+// the second signature: JSAPIPayParams, AppPayParams).
 func (c *Client) UnifiedOrder(ctx context.Context, r *UnifiedOrderRequest) (*UnifiedOrderResponse, error) {
 	if err := c.validate(r); err != nil {
 		return nil, err
 	}
+	tt := r.tradeType()
 	p := Params{
 		"body": r.Body, "out_trade_no": r.OutTradeNo, "total_fee": strconv.FormatInt(r.TotalFee, 10),
-		"spbill_create_ip": r.SpbillCreateIP, "notify_url": r.NotifyURL, "trade_type": "NATIVE",
+		"spbill_create_ip": r.SpbillCreateIP, "notify_url": r.NotifyURL, "trade_type": tt,
 		"product_id": r.ProductID, "attach": r.Attach, "detail": r.Detail, "device_info": r.DeviceInfo,
-		"fee_type": r.FeeType,
+		"fee_type": r.FeeType, "openid": r.OpenID, "scene_info": r.SceneInfo, "appid": r.AppID,
 	}
 	if !r.TimeStart.IsZero() {
 		p["time_start"] = FormatTime(r.TimeStart)
@@ -103,9 +164,15 @@ func (c *Client) UnifiedOrder(ctx context.Context, r *UnifiedOrderRequest) (*Uni
 	if err != nil {
 		return nil, err
 	}
-	resp := &UnifiedOrderResponse{PrepayID: reply["prepay_id"], CodeURL: reply["code_url"], Fields: reply, Exchange: x}
-	if resp.PrepayID == "" || resp.CodeURL == "" {
-		return nil, &TransportError{Op: "unifiedorder", Err: fmt.Errorf("reply without prepay_id or code_url"), Exchange: x}
+	resp := &UnifiedOrderResponse{PrepayID: reply["prepay_id"], CodeURL: reply["code_url"], MwebURL: reply["mweb_url"],
+		Fields: reply, Exchange: x}
+	switch {
+	case resp.PrepayID == "":
+		return nil, &TransportError{Op: "unifiedorder", Err: fmt.Errorf("reply without prepay_id"), Exchange: x}
+	case tt == TradeNative && resp.CodeURL == "":
+		return nil, &TransportError{Op: "unifiedorder", Err: fmt.Errorf("NATIVE reply without code_url"), Exchange: x}
+	case tt == TradeMWEB && resp.MwebURL == "":
+		return nil, &TransportError{Op: "unifiedorder", Err: fmt.Errorf("MWEB reply without mweb_url"), Exchange: x}
 	}
 	return resp, nil
 }
