@@ -30,8 +30,11 @@ func (s *Service) ConfirmPayment(ctx context.Context, p Payment) (o *models.Orde
 	if p.PaidAt.IsZero() {
 		p.PaidAt = s.now()
 	}
+	if p.TradeNo == "" {
+		p.TradeNo = p.OutTradeNo
+	}
 	var refused error
-	o, applied, err = s.update(ctx, p.OutTradeNo, func(cur models.Order) models.Change {
+	decide := func(cur models.Order) models.Change {
 		ch, perr := cur.Pay(p.Payment)
 		switch {
 		case perr != nil:
@@ -42,7 +45,15 @@ func (s *Service) ConfirmPayment(ctx context.Context, p Payment) (o *models.Orde
 		}
 		return ch.Record(s.noticeEvents(p.Notice, nil, "verified; payment applied")...).
 			Notify(s.notices(ch.After, models.TypeOrderPaid)...)
-	})
+	}
+	o, applied, err = s.update(ctx, p.OutTradeNo, decide)
+	if err != nil && isNotFound(err) {
+		// Not the order's own number: one of its further WeChat orders'
+		// (SPEC §9) — the payment is the order's all the same.
+		if own, lerr := s.store.OrderByTradeNo(ctx, p.OutTradeNo); lerr == nil {
+			o, applied, err = s.update(ctx, own.OutTradeNo, decide)
+		}
+	}
 	switch {
 	case err != nil && isNotFound(err):
 		return nil, false, newError(KindNotFound, msgOrderNotFound, err)
@@ -54,7 +65,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, p Payment) (o *models.Orde
 	if applied {
 		s.log.Info("order paid", "out_trade_no", o.OutTradeNo, "transaction_id", p.TransactionID, "total_fee", p.TotalFee, "source", p.Source)
 	} else if o.TransactionID != p.TransactionID {
-		s.log.Error("second payment reported for a paid order", "out_trade_no", o.OutTradeNo,
+		s.log.Error("second payment reported for a paid order", "out_trade_no", o.OutTradeNo, "wechat_order", p.TradeNo,
 			"recorded", o.TransactionID, "reported", clip(p.TransactionID))
 	}
 	return o, applied, nil

@@ -72,6 +72,16 @@ const (
 	msgRefundAmount      = "err_refund_amount"   // more than zero, at most what remains
 	msgRefundRefused     = "err_refund_refused"  // arg: WeChat's code and text
 	msgRefundNotFound    = "err_refund_not_found"
+
+	// Devices (SPEC §9).
+	msgInvalidCode    = "err_invalid_code"    // an OAuth or mini-program code WeChat does not take
+	msgMissingOpenID  = "err_missing_openid"  // a JSAPI order without the payer's openid
+	msgTradeType      = "err_trade_type"      // not a trade type this call takes
+	msgWayOff         = "err_way_off"         // arg: the trade type; not configured here
+	msgTooManyWays    = "err_too_many_ways"   // arg: the most WeChat orders one order may have
+	msgOrderExpiring  = "err_order_expiring"  // under a minute left: WeChat would refuse time_expire
+	msgOAuthState     = "err_oauth_state"     // a state this browser was not given for this order
+	msgNotPayableHere = "err_not_payable_now" // the order is not open: paid, closed, failed or expired
 )
 
 // maxForeign is how much text from outside a log line or an error keeps.

@@ -47,6 +47,11 @@ type GatewayRequest struct {
 	ClientIP string
 	// NeedReturnURL: submit.php sends the shopper back, so it must have one.
 	NeedReturnURL bool
+	// TradeType is how the merchant's client pays (SPEC §9): "" or NATIVE
+	// (the payment page), APP (the merchant's app) or JSAPI (its mini
+	// program, with OpenID).
+	TradeType string
+	OpenID    string
 }
 
 // PlaceGatewayOrder creates a merchant's order and places it with WeChat.
@@ -96,6 +101,19 @@ func (s *Service) checkGatewayRequest(ctx context.Context, r *GatewayRequest) er
 		return missing("notify_url")
 	case r.ReturnURL == "" && r.NeedReturnURL:
 		return missing("return_url")
+	}
+	switch r.TradeType {
+	case "", wxpay.TradeNative, wxpay.TradeAPP:
+		r.OpenID = ""
+	case wxpay.TradeJSAPI:
+		if r.OpenID == "" {
+			return newError(KindInvalid, msgMissingOpenID, nil)
+		}
+		if len(r.OpenID) > 128 || !signableText(r.OpenID, 128) {
+			return newError(KindInvalid, msgGwMissing, nil, "openid")
+		}
+	default:
+		return newError(KindInvalid, msgTradeType, nil)
 	}
 	if !validMerchantTradeNo(r.OutTradeNo) {
 		return newError(KindInvalid, msgGwOutTradeNo, nil, maxMerchantTradeNo)
@@ -180,7 +198,17 @@ func (s *Service) newGatewayOrder(r GatewayRequest) (*models.Order, error) {
 		return nil, err
 	}
 	mno := r.OutTradeNo
+	tt, appID := r.TradeType, ""
+	switch tt {
+	case "":
+		tt = wxpay.TradeNative
+	case wxpay.TradeJSAPI:
+		if mini := s.miniAppID(); mini != s.set.Devices.AppID {
+			appID = mini
+		}
+	}
 	return &models.Order{
+		TradeType: tt, AppID: appID, OpenID: r.OpenID,
 		OutTradeNo: no, Token: token, SKU: fmt.Sprintf("app%d", r.App.Pid), Body: cutBytes(r.Name, maxBody),
 		Quantity: 1, UnitPrice: r.Amount, TotalFee: r.Amount,
 		Status: models.StatusNotPay, Prepay: models.PrepayPending, ClientIP: r.ClientIP,
@@ -349,4 +377,20 @@ func (s *Service) eventID() (string, error) {
 		return "", err
 	}
 	return "evt_" + t[:min(len(t), 24)], nil
+}
+
+// ClientPayment is what a merchant's own client pays a gateway order with
+// (SPEC §9): app_params for TradeAPP, pay_params for TradeJSAPI (the mini
+// program's), each signed afresh. An order placed with another trade type
+// gets a further WeChat order of this one.
+func (s *Service) ClientPayment(ctx context.Context, o *models.Order, tradeType, openID string) (map[string]string, error) {
+	w := Way{TradeType: tradeType, OpenID: openID}
+	if tradeType == wxpay.TradeJSAPI {
+		w.AppID = s.miniAppID()
+	}
+	x, err := s.PayWith(ctx, o, w)
+	if err != nil {
+		return nil, err
+	}
+	return s.ClientParams(x)
 }

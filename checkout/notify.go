@@ -43,7 +43,7 @@ func (s *Service) applyNotice(ctx context.Context, n *wxpay.Notification, notice
 	if !n.Paid() {
 		s.noticeEvents(notice, nil, fmt.Sprintf("verified; result_code=%s %s %s: not paid, order unchanged",
 			n.ResultCode, n.ErrCode, clip(n.ErrCodeDes)))
-		if o, err := s.store.OrderByOutTradeNo(ctx, n.OutTradeNo); err == nil {
+		if o, err := s.store.OrderByTradeNo(ctx, n.OutTradeNo); err == nil {
 			if err := s.store.AddEvent(ctx, o, notice); err != nil {
 				return newError(KindInternal, msgInternal, err)
 			}

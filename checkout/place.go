@@ -77,7 +77,7 @@ func (s *Service) newOrder(p *models.Product, r PlaceRequest) (*models.Order, er
 		return nil, err
 	}
 	return &models.Order{
-		OutTradeNo: no, Token: token, ProductID: &p.ID, SKU: p.SKU, Body: p.Name,
+		OutTradeNo: no, Token: token, ProductID: &p.ID, SKU: p.SKU, Body: p.Name, TradeType: wxpay.TradeNative,
 		Quantity: r.Quantity, UnitPrice: p.Price, TotalFee: p.Price * models.Money(r.Quantity),
 		Status: models.StatusNotPay, Prepay: models.PrepayPending, ClientIP: r.ClientIP, ClientKey: r.ClientKey,
 		TimeStart: now, ExpiresAt: now.Add(s.set.OrderTTL), NextQueryAt: now.Add(firstQueryAfter), CreatedAt: now,
@@ -87,11 +87,18 @@ func (s *Service) newOrder(p *models.Product, r PlaceRequest) (*models.Order, er
 // unifiedOrderRequest is built only from stored fields, so that a retry or a
 // recovery after a crash re-enters with exactly the fields first sent.
 func (s *Service) unifiedOrderRequest(o *models.Order) *wxpay.UnifiedOrderRequest {
-	return &wxpay.UnifiedOrderRequest{
-		Body: o.Body, OutTradeNo: o.OutTradeNo, TotalFee: int64(o.TotalFee),
+	r := &wxpay.UnifiedOrderRequest{
+		TradeType: o.TradeType, AppID: o.AppID, Body: o.Body, OutTradeNo: o.OutTradeNo, TotalFee: int64(o.TotalFee),
 		SpbillCreateIP: s.set.ServerIP, NotifyURL: s.set.NotifyURL, ProductID: o.SKU,
 		TimeStart: o.TimeStart, TimeExpire: o.ExpiresAt,
 	}
+	switch o.TradeType {
+	case wxpay.TradeJSAPI:
+		r.OpenID, r.ProductID = o.OpenID, ""
+	case wxpay.TradeAPP:
+		r.ProductID = ""
+	}
+	return r
 }
 
 // prepay calls unifiedorder for a pending order, retrying once with identical

@@ -171,7 +171,9 @@ func (s *Service) expire(ctx context.Context, o *models.Order, now time.Time) {
 	case err == nil && !state.Open():
 		return // paid or closed: query applied it
 	case err == nil:
-		err = s.closeAtWeChat(ctx, o, "reconciler")
+		if err = s.closeAtWeChat(ctx, o, "reconciler"); err == nil {
+			s.closeWxOrders(ctx, o, "reconciler")
+		}
 	case wxpay.IsOrderNotExist(err):
 		closing, err = models.Closing{Reason: "its time is up and WeChat does not know the order (ORDERNOTEXIST)",
 			Actor: "reconciler", Flag: models.FlagNotAtWeChat}, nil

@@ -110,7 +110,7 @@ func refundRefusal(err error) error {
 // PROCESSING with WeChat's refund_id, an unknown outcome leaves it for the
 // reconciler.
 func (s *Service) sendRefund(ctx context.Context, wx Refunder, o *models.Order, ref *models.Refund, actor string) (*models.Refund, error) {
-	resp, err := wx.Refund(ctx, &wxpay.RefundRequest{OutTradeNo: o.OutTradeNo, OutRefundNo: ref.OutRefundNo,
+	resp, err := wx.Refund(ctx, &wxpay.RefundRequest{OutTradeNo: o.WeChatTradeNo(), OutRefundNo: ref.OutRefundNo,
 		TotalFee: int64(o.TotalFee), RefundFee: int64(ref.Amount), Reason: ref.Reason, NotifyURL: s.set.RefundNotifyURL})
 	s.recordCall(ctx, o, models.EventRefund, err, refundExchange(resp, err), actor, 1)
 	switch {
@@ -261,7 +261,7 @@ func (s *Service) RefundNotified(ctx context.Context, n *wxpay.RefundNotificatio
 		return refusal(models.RefusalUnknownOrder, fmt.Errorf("refund %s is not ours", clip(n.OutRefundNo)))
 	case err != nil:
 		return newError(KindInternal, msgInternal, err)
-	case ref.OutTradeNo != n.OutTradeNo || int64(ref.Amount) != n.RefundFee:
+	case (ref.OutTradeNo != n.OutTradeNo && !s.paidWith(ctx, ref.OutTradeNo, n.OutTradeNo)) || int64(ref.Amount) != n.RefundFee:
 		return refusal(models.RefusalAmountMismatch, fmt.Errorf("refund %s: order %s ¥%s reported, ours is order %s ¥%s",
 			ref.OutRefundNo, clip(n.OutTradeNo), models.Money(n.RefundFee).Yuan(), ref.OutTradeNo, ref.Amount.Yuan()))
 	}
@@ -313,4 +313,11 @@ func (s *Service) HandleRefundNotification(ctx context.Context, body []byte) err
 		return err
 	}
 	return nil
+}
+
+// paidWith reports whether the order numbered no was paid through the
+// WeChat order tradeNo (one of its further WeChat orders, SPEC §9).
+func (s *Service) paidWith(ctx context.Context, no, tradeNo string) bool {
+	o, err := s.store.OrderByOutTradeNo(ctx, no)
+	return err == nil && o.PaidTradeNo == tradeNo
 }

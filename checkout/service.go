@@ -47,12 +47,17 @@ type Settings struct {
 	// Delivered, when set, is called after a change that owes merchant
 	// notifications commits, so the delivery worker starts at once.
 	Delivered func()
+
+	// Devices are the ways to pay beyond the Native QR (SPEC §9).
+	Devices Devices
 }
 
 // Deps are the service's collaborators; Now and Rand default to the real ones.
 type Deps struct {
-	Store    *store.Store
-	WeChat   WeChat
+	Store  *store.Store
+	WeChat WeChat
+	// SNS is WeChat's login (OAuth, jscode2session); nil: none.
+	SNS      SNS
 	Broker   *Broker
 	Settings Settings
 	Logger   *slog.Logger
@@ -64,6 +69,7 @@ type Deps struct {
 type Service struct {
 	store  *store.Store
 	wx     WeChat
+	sns    SNS
 	broker *Broker
 	status *statusView
 	set    Settings
@@ -74,7 +80,7 @@ type Service struct {
 
 // New builds the service.
 func New(d Deps) *Service {
-	s := &Service{store: d.Store, wx: d.WeChat, broker: d.Broker, set: d.Settings, log: d.Logger, now: d.Now, rand: d.Rand,
+	s := &Service{store: d.Store, wx: d.WeChat, sns: d.SNS, broker: d.Broker, set: d.Settings, log: d.Logger, now: d.Now, rand: d.Rand,
 		status: newStatusView(50_000)}
 	if s.broker == nil {
 		s.broker = NewBroker()

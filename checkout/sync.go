@@ -66,22 +66,79 @@ func (s *Service) Sync(ctx context.Context, no, actor string) error {
 	return err
 }
 
-// query runs orderquery, records it, and applies what it says. It returns the
-// trade state.
+// query runs orderquery for the order's own WeChat order and its further
+// ones (SPEC §9), records each, and applies what they say: a payment of any
+// of them pays the order; the order's own trade closing closes it. It
+// returns the state of the order's own WeChat order, or SUCCESS when a
+// further one was paid.
 func (s *Service) query(ctx context.Context, o *models.Order, actor string) (models.TradeState, error) {
 	q, err := s.wx.OrderQuery(ctx, o.OutTradeNo)
 	s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
+	var state models.TradeState
 	if err != nil {
-		return "", newError(KindUpstream, msgQueryFailed, err, wxErrorText(err))
-	}
-	state := models.TradeState(q.TradeState)
-	switch {
-	case state.Paid():
+		err = newError(KindUpstream, msgQueryFailed, err, wxErrorText(err))
+	} else if state = models.TradeState(q.TradeState); state.Paid() {
 		_, _, err = s.ConfirmPayment(ctx, paymentFromQuery(q, actor))
-	case state.Closed():
+		return state, err
+	}
+	if paid, perr := s.queryWxOrders(ctx, o, actor); perr != nil || paid {
+		if paid {
+			return models.TradeSuccess, perr
+		}
+		s.log.Warn("query further WeChat orders", "out_trade_no", o.OutTradeNo, "err", LogText(perr))
+	}
+	if err == nil && state.Closed() {
 		_, _, err = s.markClosed(ctx, o.OutTradeNo, models.Closing{Reason: "WeChat trade_state " + q.TradeState, Actor: actor})
 	}
 	return state, err
+}
+
+// queryWxOrders asks WeChat about each further WeChat order of o that may
+// have been placed — one whose placement's outcome is unknown too — and
+// applies the first payment found.
+func (s *Service) queryWxOrders(ctx context.Context, o *models.Order, actor string) (bool, error) {
+	ws, err := s.store.WxOrders(ctx, o.ID)
+	if err != nil || len(ws) == 0 {
+		return false, err
+	}
+	for _, w := range ws {
+		if w.Prepay == models.PrepayFailed {
+			continue // WeChat refused it: there is nothing to pay
+		}
+		q, err := s.wx.OrderQuery(ctx, w.OutTradeNo)
+		if err != nil && w.Prepay == models.PrepayPending && wxpay.IsOrderNotExist(err) {
+			continue // never reached WeChat
+		}
+		s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
+		if err == nil && models.TradeState(q.TradeState).Paid() {
+			_, _, err = s.ConfirmPayment(ctx, paymentFromQuery(q, actor))
+			return err == nil, err
+		}
+	}
+	return false, nil
+}
+
+// closeWxOrders closes o's further WeChat orders at WeChat, best effort:
+// each has the order's time_expire, so WeChat ends it anyway when the
+// order's time is up. One found paid is recorded (ConfirmPayment).
+func (s *Service) closeWxOrders(ctx context.Context, o *models.Order, actor string) {
+	ws, err := s.store.WxOrders(ctx, o.ID)
+	if err != nil {
+		s.log.Warn("close further WeChat orders", "out_trade_no", o.OutTradeNo, "err", err)
+		return
+	}
+	for _, w := range ws {
+		if w.Prepay != models.PrepayDone || s.now().Sub(w.CreatedAt) < s.minCloseAge() {
+			continue
+		}
+		r, err := s.wx.CloseOrder(ctx, w.OutTradeNo)
+		s.recordCall(ctx, o, models.EventClose, err, wxExchange(r, err), actor, 1)
+		if wxpay.IsOrderPaid(err) {
+			if q, qerr := s.wx.OrderQuery(ctx, w.OutTradeNo); qerr == nil && models.TradeState(q.TradeState).Paid() {
+				_, _, _ = s.ConfirmPayment(ctx, paymentFromQuery(q, actor))
+			}
+		}
+	}
 }
 
 // Close closes an unpaid order at WeChat and then locally. It queries first,
@@ -105,6 +162,7 @@ func (s *Service) Close(ctx context.Context, no, actor string) (*models.Order, e
 		if err := s.closeAtWeChat(ctx, o, actor); err != nil {
 			return s.reload(ctx, no, err)
 		}
+		s.closeWxOrders(ctx, o, actor)
 	}
 	_, _, err = s.markClosed(ctx, no, models.Closing{Reason: "closed by " + actor, Actor: actor})
 	return s.reload(ctx, no, err)

@@ -52,6 +52,8 @@ type Config struct {
 	// (WXPAY_CERT_P12_FILE, or WXPAY_CERT_FILE and WXPAY_KEY_FILE); nil
 	// when not set.
 	ClientCert *ClientCert
+	// Devices are JSAPI, H5 and the mini program's settings (SPEC §9).
+	Devices Devices
 	Limits
 }
 
@@ -112,6 +114,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := c.loadMerchant(); err != nil {
+		return c, err
+	}
+	if err := c.loadDevices(env); err != nil {
 		return c, err
 	}
 	return c, c.loadV3Merchant(env)

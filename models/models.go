@@ -68,6 +68,10 @@ const (
 	FlagNotAtWeChat = "not_at_wechat"
 	// WeChat kept reporting a payment of another amount.
 	FlagAmountMismatch = "amount_mismatch"
+	// The shopper paid twice: a second WeChat order of the same order (the
+	// QR after H5, say) was paid too. The second payment is in the
+	// timeline; refund it at WeChat.
+	FlagSecondPayment = "second_payment"
 )
 
 // Order is one checkout and, at most once, one payment.
@@ -89,7 +93,18 @@ type Order struct {
 	FailReason string
 	CodeURL    string
 	PrepayID   string `gorm:"size:64"`
-	ClientIP   string `gorm:"size:64"`
+	// TradeType is the trade type of the order's own WeChat order (the one
+	// numbered OutTradeNo): NATIVE for the shop and the payment page,
+	// APP or JSAPI for a merchant app's order. Other ways of paying the
+	// order are WxOrders of their own.
+	TradeType string `gorm:"size:8;not null;default:NATIVE"`
+	// AppID is the appid the order's own WeChat order is placed for when
+	// it is not WXPAY_APPID (a mini program's); empty otherwise.
+	AppID string `gorm:"size:32"`
+	// PaidTradeNo is the out_trade_no of the WeChat order that was paid —
+	// OutTradeNo or a WxOrder's; refunds name it.
+	PaidTradeNo string `gorm:"size:32"`
+	ClientIP    string `gorm:"size:64"`
 	// ClientKey is what per-client limits count: the IP, or its /64 for IPv6.
 	ClientKey   string `gorm:"size:64;index:idx_orders_client_open"`
 	TimeStart   time.Time

@@ -46,6 +46,9 @@ func statusEvent(actor string, ok bool, format string, args ...any) *OrderEvent 
 
 // Payment is a payment WeChat reported, by notification or by query.
 type Payment struct {
+	// TradeNo is the out_trade_no of the WeChat order paid: the order's own
+	// or one of its WxOrders'. Empty means the order's own.
+	TradeNo       string
 	TransactionID string
 	TotalFee      Money
 	PaidAt        time.Time
@@ -66,15 +69,33 @@ func (o Order) Pay(p Payment) (Change, error) {
 	if p.TotalFee != o.TotalFee {
 		return unchanged(o), fmt.Errorf("%w: total_fee %d does not match the order's %d", ErrAmountMismatch, p.TotalFee, o.TotalFee)
 	}
+	tradeNo := p.TradeNo
+	if tradeNo == "" {
+		tradeNo = o.OutTradeNo
+	}
 	if o.Status.Paid() {
-		return unchanged(o), nil
+		if tradeNo == o.WeChatTradeNo() || p.TransactionID == "" || p.TransactionID == o.TransactionID {
+			return unchanged(o), nil
+		}
+		// Another WeChat order of this order was paid too: the shopper paid
+		// twice. The order stays paid once; the second payment is flagged
+		// for the admin to refund at WeChat.
+		after := o
+		after.Flags = o.withFlag(FlagSecondPayment)
+		return Change{After: after, Columns: []string{"flags"}, Events: []*OrderEvent{statusEvent(p.Actor, false,
+			"second payment reported by %s: WeChat order %s, transaction_id %s, ¥%s — the order was already paid by %s; refund it at WeChat",
+			p.Source, tradeNo, p.TransactionID, p.TotalFee.Yuan(), o.TransactionID)}}, nil
 	}
 	after := o
 	paidAt := p.PaidAt.UTC()
 	after.Status, after.TransactionID, after.PaidAt = StatusPaid, p.TransactionID, &paidAt
 	after.OpenID, after.BankType, after.QueryAnomalies = p.OpenID, p.BankType, 0
-	cols := []string{"status", "transaction_id", "paid_at", "open_id", "bank_type", "query_anomalies"}
+	after.PaidTradeNo = tradeNo
+	cols := []string{"status", "transaction_id", "paid_at", "open_id", "bank_type", "query_anomalies", "paid_trade_no"}
 	summary := fmt.Sprintf("%s → PAID by %s, transaction_id %s, ¥%s", o.Status, p.Source, p.TransactionID, p.TotalFee.Yuan())
+	if tradeNo != o.OutTradeNo {
+		summary += " (WeChat order " + tradeNo + ")"
+	}
 	if o.Status != StatusNotPay {
 		after.Flags = o.withFlag(FlagPaidAfterClose)
 		cols = append(cols, "flags")
