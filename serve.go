@@ -83,6 +83,7 @@ func (a *app) wire() (err error) {
 		RefundNotifyURL:        a.cfg.RefundNotifyEndpoint(),
 		MaxOpenOrdersPerClient: a.cfg.MaxOpenOrdersPerClient,
 		PublicURL:              a.cfg.PublicURL, AllowPrivateNotify: a.cfg.GatewayAllowPrivateNotify,
+		Devices:                a.checkoutDevices(),
 		Delivered: func() {
 			select {
 			case a.kick <- struct{}{}:
@@ -105,6 +106,9 @@ func (a *app) wire() (err error) {
 		TrustedProxies: l.TrustedProxies, ClientIPHeader: l.ClientIPHeader}
 	if a.sim != nil {
 		opts.Simulator = a.sim
+	}
+	if err := a.devicesOptions(&opts); err != nil {
+		return err
 	}
 	h, err := handlers.New(a.svc, opts, a.log)
 	if err != nil {

@@ -68,6 +68,23 @@ type Options struct {
 	// GatewayRatePerApp is how many gateway orders one merchant app may
 	// create per minute; zero means the default (600).
 	GatewayRatePerApp int
+
+	// Devices pays on phones (SPEC §9): JSAPI inside WeChat, H5 in other
+	// mobile browsers; nil shows every device the QR and instructions.
+	Devices Devices
+	// PublicURL is the site's public base URL: OAuth's redirect_uri, H5's
+	// redirect_url and the link to copy are built on it.
+	PublicURL string
+	// PageSecret keys the MACs of the OAuth state and the openid cookie;
+	// the same on every instance.
+	PageSecret []byte
+	// JSBridgeURL is the simulator's stand-in for WeixinJSBridge, loaded
+	// by the JSAPI page in simulator mode; "" in real mode.
+	JSBridgeURL string
+	// FormTargets are origins the payment page's forms may lead to beyond
+	// its own (CSP form-action): the H5 cashier's, as the H5 button's
+	// redirect goes there.
+	FormTargets []string
 }
 
 // Handler serves every route.
@@ -90,6 +107,7 @@ type Handler struct {
 	// epayRefundLocks serialize epay refunds per order (epay_refund.go).
 	epayRefundLocks [epayRefundLockCount]sync.Mutex
 	closeOnce       sync.Once
+	csp             string // Content-Security-Policy of every page
 }
 
 // New builds the handler; templates that do not parse are an error here,
@@ -112,7 +130,7 @@ func New(svc Checkout, opt Options, log *slog.Logger) (*Handler, error) {
 		checkoutRate:   newClientRates(opt.CheckoutRatePerClient, checkoutBurst, opt.Now),
 		notifyRefusals: newClientRates(notifyRefusalsPerMin, notifyRefusalsPerMin, opt.Now),
 		gatewayRate:    newClientRates(opt.GatewayRatePerApp, gatewayBurst(opt.GatewayRatePerApp), opt.Now),
-		done:           make(chan struct{})}, nil
+		done:           make(chan struct{}), csp: contentSecurityPolicy(opt.FormTargets)}, nil
 }
 
 func withDefaults(o Options) Options {

@@ -340,6 +340,27 @@ var texts = map[string][2]string{
 	"err_api_out_refund_no":       {"out_refund_no 须为 1–%d 个可打印 ASCII 字符，不含空格", "out_refund_no must be 1 to %d printable ASCII characters without spaces"},
 	"epay_refunded":               {"退款成功", "Refund accepted"},
 	"epay_refund_closed":          {"退款失败：该退款已关闭", "Refund failed: the refund is closed"},
+
+	// The payment page on every device (SPEC §9).
+	"jsapi_hint":        {"点击下方按钮，在微信中完成支付", "Tap the button to pay in WeChat"},
+	"jsapi_pay":         {"微信支付", "Pay with WeChat Pay"},
+	"jsapi_done":        {"支付完成，正在确认…", "Paid — confirming…"},
+	"jsapi_cancelled":   {"已取消支付，可再次点击按钮支付", "Payment cancelled; tap the button to pay"},
+	"jsapi_failed":      {"支付未完成：", "Payment not completed:"},
+	"jsapi_no_bridge":   {"请在微信内打开此页面支付", "Open this page in WeChat to pay"},
+	"h5_hint":           {"将跳转到微信完成支付，完成后自动返回本页", "You will go to WeChat to pay and come back here"},
+	"h5_pay":            {"去微信支付", "Pay in WeChat"},
+	"h5_return_hint":    {"如已在微信中完成支付，请点击“已完成支付”", "If you have paid in WeChat, tap “I have paid”"},
+	"h5_done":           {"已完成支付", "I have paid"},
+	"h5_retry":          {"遇到问题，重新支付", "Having trouble? Pay again"},
+	"h5_checked":        {"暂未查到付款。如已支付，请稍候片刻，本页会自动更新", "No payment found yet. If you have paid, wait a moment: this page updates by itself"},
+	"open_in_wechat":    {"请在微信中打开此链接", "Open this link in WeChat to pay"},
+	"open_other_device": {"请在电脑或另一部手机上打开扫码", "Open this link on a computer or another phone and scan the code with WeChat"},
+	"scan_other_device": {"在另一台设备上显示此二维码，用微信“扫一扫”扫码支付", "Show this code on another device and scan it with WeChat"},
+	"show_qr":           {"改用二维码支付", "Pay with a QR code instead"},
+	"page_link":         {"支付链接", "Payment link"},
+	"copy_link":         {"复制链接", "Copy link"},
+	"link_copied":       {"已复制", "Copied"},
 }
 
 // Message keys for error pages.

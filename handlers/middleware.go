@@ -69,11 +69,21 @@ func (h *Handler) recover(c *gin.Context) {
 func (h *Handler) securityHeaders(c *gin.Context) {
 	if !strings.HasPrefix(c.Request.URL.Path, "/sim/") {
 		hd := c.Writer.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
-			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		hd.Set("Content-Security-Policy", h.csp)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "no-referrer")
 	}
 	c.Next()
+}
+
+// contentSecurityPolicy is every page's policy; formTargets are further
+// origins forms may lead to (the H5 cashier's, reached by a redirect).
+func contentSecurityPolicy(formTargets []string) string {
+	fa := "'self'"
+	for _, t := range formTargets {
+		fa += " " + t
+	}
+	return "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; " +
+		"connect-src 'self'; form-action " + fa + "; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 }

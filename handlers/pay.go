@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,6 +23,8 @@ type payData struct {
 	// Merchant is set for a gateway order: the shopper came from a shop
 	// system and goes back there, not to the built-in shop.
 	Merchant *merchantView
+	// Way is how this device pays an open order (SPEC §9).
+	Way wayView
 }
 
 // ForMerchant: a gateway order's page leads nowhere in the built-in shop.
@@ -54,8 +55,8 @@ func (h *Handler) payPage(c *gin.Context) {
 	if o.PaidAt != nil {
 		d.PaidAt = o.PaidAt.In(wxpay.Beijing()).Format("2006-01-02 15:04:05")
 	}
-	if h.opt.ScanURL != "" && o.CodeURL != "" {
-		d.ScanURL = h.opt.ScanURL + "?code_url=" + url.QueryEscape(o.CodeURL)
+	if d.State == string(models.StatusNotPay) && !h.setUpWay(c, o, &d) {
+		return // sent to WeChat's OAuth
 	}
 	if o.Gateway() {
 		d.Merchant = h.merchantView(c, o, d.State)

@@ -6,6 +6,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 	qrcode "github.com/skip2/go-qrcode"
+
+	"wxcheckout/checkout"
+	"wxcheckout/wxpay"
 )
 
 // qrCache keeps rendered PNGs by code_url. A code_url never changes for an
@@ -48,11 +51,18 @@ func (h *Handler) qrImage(c *gin.Context) {
 		c.Status(httpStatus(err))
 		return
 	}
-	if o.CodeURL == "" {
+	codeURL := o.CodeURL
+	if codeURL == "" && o.TradeType != wxpay.TradeNative && h.opt.Devices != nil && o.Status.Open() {
+		// An APP or JSAPI order shown on a PC: its Native WeChat order.
+		if x, err := h.opt.Devices.PayWith(c.Request.Context(), o, checkout.Way{TradeType: wxpay.TradeNative}); err == nil {
+			codeURL = x.PayURL
+		}
+	}
+	if codeURL == "" {
 		c.Status(http.StatusNotFound)
 		return
 	}
-	b, err := h.qr.png(o.CodeURL)
+	b, err := h.qr.png(codeURL)
 	if err != nil {
 		h.log.Error("draw QR", "out_trade_no", o.OutTradeNo, "err", err)
 		c.Status(http.StatusInternalServerError)

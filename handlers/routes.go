@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"io/fs"
+	"net"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -24,6 +25,9 @@ func (h *Handler) Routes() *gin.Engine {
 	r.GET("/pay/:token/status", h.status)
 	r.GET("/pay/:token/events", h.events)
 	r.GET("/pay/:token/qr.png", h.qrImage)
+	r.GET("/pay/:token/oauth", h.oauthReturn)
+	r.POST("/pay/:token/h5", h.requireCSRF, h.limitCheckoutRate, h.h5Pay)
+	r.POST("/pay/:token/check", h.requireCSRF, h.limitCheckoutRate, h.payCheck)
 	r.POST("/wxpay/notify", h.limitNotifyRefusals, h.notify)
 	r.POST("/wxpay/refund-notify", h.limitNotifyRefusals, h.refundNotify)
 	r.POST("/wxpay/v3/notify", h.limitNotifyRefusalsV3, h.notifyV3)
@@ -65,8 +69,13 @@ func (h *Handler) Routes() *gin.Engine {
 	}
 
 	if h.opt.Simulator != nil {
-		sim := gin.WrapH(http.StripPrefix("/sim", h.opt.Simulator))
-		r.Any("/sim/*path", sim)
+		sim := http.StripPrefix("/sim", h.opt.Simulator)
+		r.Any("/sim/*path", func(c *gin.Context) {
+			// The simulator plays WeChat's cashier, which sees the shopper's
+			// address: the client a trusted proxy names, as the shop does.
+			c.Request.RemoteAddr = net.JoinHostPort(c.ClientIP(), "0")
+			sim.ServeHTTP(c.Writer, c.Request)
+		})
 	}
 	// JSON API (SPEC §6, docs/api.md): Basic auth as a merchant app.
 	if h.opt.Gateway != nil {

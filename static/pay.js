@@ -79,6 +79,56 @@
     };
   }
 
+  // JSAPI (inside WeChat): open WeChat's payment sheet with the parameters
+  // the server signed for this page. WeChat's own WeixinJSBridge (or, in
+  // simulator mode, the simulator's stand-in) may load after this script.
+  var invoked = false;
+  function say(text) {
+    var el = document.getElementById("jsapi-result");
+    if (el) el.textContent = text;
+  }
+  function payJSAPI() {
+    var btn = document.getElementById("jsapi-pay");
+    if (!btn) return;
+    if (typeof window.WeixinJSBridge === "undefined") { say(btn.dataset.msgNobridge); return; }
+    var params;
+    try { params = JSON.parse(btn.dataset.params); } catch (e) { return; }
+    window.WeixinJSBridge.invoke("getBrandWCPayRequest", params, function (res) {
+      var msg = (res && res.err_msg) || "";
+      if (msg === "get_brand_wcpay_request:ok") {
+        say(btn.dataset.msgOk); // the notification or the query confirms it; the page follows the status
+      } else if (msg === "get_brand_wcpay_request:cancel") {
+        say(btn.dataset.msgCancel);
+      } else {
+        say(btn.dataset.msgFail + " " + ((res && (res.err_desc || res.err_msg)) || ""));
+      }
+    });
+  }
+  function autoPayJSAPI() {
+    if (invoked || !document.getElementById("jsapi-pay")) return;
+    invoked = true;
+    payJSAPI();
+  }
+  document.addEventListener("click", function (e) {
+    var t = e.target;
+    if (t && t.id === "jsapi-pay") payJSAPI();
+    if (t && t.id === "copy-link") {
+      var link = t.dataset.link, field = document.getElementById("page-link");
+      var done = function () { t.textContent = t.dataset.msgCopied; };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(link).then(done, function () { if (field) { field.select(); } });
+      } else if (field) {
+        field.select();
+        try { if (document.execCommand("copy")) done(); } catch (err) { /* the field stays selected to copy by hand */ }
+      }
+    }
+  });
+  if (typeof window.WeixinJSBridge === "undefined") {
+    document.addEventListener("WeixinJSBridgeReady", autoPayJSAPI, false);
+  } else {
+    autoPayJSAPI();
+  }
+
   tickCountdown();
   setInterval(tickCountdown, 1000);
   followReturn();
