@@ -83,7 +83,7 @@ func (a *app) wire() (err error) {
 		RefundNotifyURL:        a.cfg.RefundNotifyEndpoint(),
 		MaxOpenOrdersPerClient: a.cfg.MaxOpenOrdersPerClient,
 		PublicURL:              a.cfg.PublicURL, AllowPrivateNotify: a.cfg.GatewayAllowPrivateNotify,
-		Devices:                a.checkoutDevices(),
+		Devices: a.checkoutDevices(),
 		Delivered: func() {
 			select {
 			case a.kick <- struct{}{}:
