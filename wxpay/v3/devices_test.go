@@ -233,11 +233,15 @@ func TestDeviceOrderReplies(t *testing.T) {
 			t.Errorf("h5 reply %s: %v, want a TransportError wrapping ErrMalformed", body, err)
 		}
 	}
-	f.set(func(f *fakeWeChat) { f.reply, f.fail = nil, &fakeFail{http.StatusForbidden, "NO_AUTH", "商户无此接口权限"} })
+	f.set(func(f *fakeWeChat) {
+		f.reply, f.fail = nil, &fakeFail{http.StatusForbidden, "NO_AUTH", "商户无此接口权限"}
+	})
 	if _, err := c.H5Order(ctx, h5); wxpayv3.ErrCode(err) != "NO_AUTH" || wxpayv3.IsRetryable(err) {
 		t.Errorf("refusal: %v, want *Error NO_AUTH", err)
 	}
-	f.set(func(f *fakeWeChat) { f.fail = &fakeFail{http.StatusInternalServerError, "SYSTEM_ERROR", "系统错误"} })
+	f.set(func(f *fakeWeChat) {
+		f.fail = &fakeFail{http.StatusInternalServerError, "SYSTEM_ERROR", "系统错误"}
+	})
 	if _, err := c.JSAPIOrder(ctx, jsapi); !wxpayv3.IsTransport(err) {
 		t.Errorf("5xx: %v, want a TransportError", err)
 	}

@@ -194,7 +194,9 @@ func TestAdapterUnifiedOrderByTradeType(t *testing.T) {
 	if got := len(f.requests()); got != n {
 		t.Errorf("%d requests sent for invalid orders", got-n)
 	}
-	f.set(func(f *fakeWeChat) { f.fail = &fakeFail{http.StatusBadRequest, "PARAM_ERROR", "openid 与 appid 不匹配"} })
+	f.set(func(f *fakeWeChat) {
+		f.fail = &fakeFail{http.StatusBadRequest, "PARAM_ERROR", "openid 与 appid 不匹配"}
+	})
 	var we *wxpay.Error
 	if _, err := a.UnifiedOrder(ctx, j); !errors.As(err, &we) || we.ErrCode != "PARAM_ERROR" || we.Exchange == nil {
 		t.Errorf("refused JSAPI: %v, want *wxpay.Error PARAM_ERROR", err)
