@@ -2,7 +2,9 @@ package wxpayv3
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -40,21 +42,99 @@ func (a *Adapter) MinCloseAge() time.Duration { return 0 }
 // Client is the v3 client behind the adapter.
 func (a *Adapter) Client() *Client { return a.c }
 
-// UnifiedOrder places r as a v3 Native order. Body is the description,
-// TotalFee the amount; v2's spbill_create_ip and product_id have no v3
-// counterpart and are not sent.
+// UnifiedOrder places r as the v3 order of its trade type: NATIVE (the
+// default) → code_url, JSAPI → prepay_id (with r.OpenID under r.AppID),
+// MWEB → H5's h5_url as MwebURL (r.SpbillCreateIP is the shopper's
+// payer_client_ip; r.SceneInfo's wap_name and wap_url become h5_info's
+// app_name and app_url), APP → prepay_id. Body is the description,
+// TotalFee the amount; v2's product_id and other fields without a v3
+// counterpart are not sent.
 func (a *Adapter) UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest) (*wxpay.UnifiedOrderResponse, error) {
 	notifyURL := a.notifyURL
 	if notifyURL == "" {
 		notifyURL = r.NotifyURL
 	}
-	resp, err := a.c.NativeOrder(ctx, NativeRequest{Description: r.Body, OutTradeNo: r.OutTradeNo,
-		TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee})
+	field, value, x, err := a.place(ctx, r, notifyURL)
 	if err != nil {
 		return nil, toV2(err)
 	}
-	return &wxpay.UnifiedOrderResponse{CodeURL: resp.CodeURL, Fields: wxpay.Params{"code_url": resp.CodeURL},
-		Exchange: resp.Exchange}, nil
+	out := &wxpay.UnifiedOrderResponse{Fields: wxpay.Params{field: value}, Exchange: x}
+	switch field {
+	case "code_url":
+		out.CodeURL = value
+	case "h5_url":
+		out.MwebURL = value
+	default:
+		out.PrepayID = value
+	}
+	return out, nil
+}
+
+// place sends r as the order of its trade type and returns the field of
+// the reply that answers it (code_url, prepay_id or h5_url) and its value.
+func (a *Adapter) place(ctx context.Context, r *wxpay.UnifiedOrderRequest, notifyURL string) (field, value string, x *wxpay.Exchange, err error) {
+	switch r.TradeType {
+	case "", wxpay.TradeNative:
+		resp, err := a.c.NativeOrder(ctx, NativeRequest{Description: r.Body, OutTradeNo: r.OutTradeNo,
+			TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee})
+		if err != nil {
+			return "", "", nil, err
+		}
+		return "code_url", resp.CodeURL, resp.Exchange, nil
+	case wxpay.TradeJSAPI:
+		resp, err := a.c.JSAPIOrder(ctx, JSAPIRequest{AppID: r.AppID, OpenID: r.OpenID, Description: r.Body,
+			OutTradeNo: r.OutTradeNo, TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee})
+		if err != nil {
+			return "", "", nil, err
+		}
+		return "prepay_id", resp.PrepayID, resp.Exchange, nil
+	case wxpay.TradeMWEB:
+		resp, err := a.h5Order(ctx, r, notifyURL)
+		if err != nil {
+			return "", "", nil, err
+		}
+		return "h5_url", resp.H5URL, resp.Exchange, nil
+	case wxpay.TradeAPP:
+		resp, err := a.c.AppOrder(ctx, AppRequest{AppID: r.AppID, Description: r.Body, OutTradeNo: r.OutTradeNo,
+			TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee})
+		if err != nil {
+			return "", "", nil, err
+		}
+		return "prepay_id", resp.PrepayID, resp.Exchange, nil
+	}
+	return "", "", nil, fmt.Errorf("%w: trade_type %q must be NATIVE, JSAPI, MWEB or APP", wxpay.ErrInvalidParam, r.TradeType)
+}
+
+// h5Order is UnifiedOrder's MWEB: v2's scene_info
+// {"h5_info":{"type":"Wap","wap_url","wap_name"}} (wxpay.H5SceneInfo), when
+// given, names the site in h5_info.
+func (a *Adapter) h5Order(ctx context.Context, r *wxpay.UnifiedOrderRequest, notifyURL string) (*H5Response, error) {
+	var scene struct {
+		H5Info struct {
+			WapURL  string `json:"wap_url"`
+			WapName string `json:"wap_name"`
+		} `json:"h5_info"`
+	}
+	if r.SceneInfo != "" {
+		if err := checkJSON([]byte(r.SceneInfo)); err != nil || json.Unmarshal([]byte(r.SceneInfo), &scene) != nil {
+			return nil, fmt.Errorf("%w: scene_info is not the JSON of H5SceneInfo", wxpay.ErrInvalidParam)
+		}
+	}
+	return a.c.H5Order(ctx, H5Request{AppID: r.AppID, PayerClientIP: r.SpbillCreateIP, AppName: scene.H5Info.WapName,
+		AppURL: scene.H5Info.WapURL, Description: r.Body, OutTradeNo: r.OutTradeNo, TimeExpire: r.TimeExpire,
+		NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee})
+}
+
+// JSAPIPayParams is the client's second signature of a JSAPI prepay_id
+// (Client.JSAPIPayParams), as *wxpay.Client has it.
+func (a *Adapter) JSAPIPayParams(appID, prepayID string) (map[string]string, error) {
+	return a.c.JSAPIPayParams(appID, prepayID)
+}
+
+// AppPayParams is the client's second signature of an APP prepay_id
+// (Client.AppPayParams).
+func (a *Adapter) AppPayParams(appID, prepayID string) (map[string]string, error) {
+	return a.c.AppPayParams(appID, prepayID)
 }
 
 // OrderQuery queries by out_trade_no; trade_state maps one to one.

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +38,11 @@ type Config struct {
 	HTTPClient *http.Client
 	Now        func() time.Time
 	Rand       io.Reader // request nonces; default crypto/rand
+
+	// OtherAppIDs are further appids bound to the merchant number that
+	// orders may be placed for (JSAPIRequest.AppID and the like): a mini
+	// program's. Replies and notifications naming them are the merchant's.
+	OtherAppIDs []string
 }
 
 // Client calls WeChat Pay API v3. It is safe for concurrent use.
@@ -59,6 +65,7 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("%w: the APIv3 key must be %d bytes, got %d", ErrBadKey, KeyLen, len(cfg.APIv3Key))
 	}
 	cfg.APIv3Key = bytes.Clone(cfg.APIv3Key)
+	cfg.OtherAppIDs = slices.Clone(cfg.OtherAppIDs)
 	if cfg.NotifyURL != "" {
 		if err := wxpay.ValidNotifyURL(cfg.NotifyURL); err != nil {
 			return nil, err
@@ -117,6 +124,12 @@ func isHex(s string) bool {
 // AppID and MchID name the merchant this client speaks for.
 func (c *Client) AppID() string { return c.cfg.AppID }
 func (c *Client) MchID() string { return c.cfg.MchID }
+
+// ownAppID reports whether appid is the merchant's: AppID or one of
+// OtherAppIDs.
+func (c *Client) ownAppID(appid string) bool {
+	return appid != "" && (appid == c.cfg.AppID || slices.Contains(c.cfg.OtherAppIDs, appid))
+}
 
 // NotifyURL is the default notify_url of Native orders.
 func (c *Client) NotifyURL() string { return c.cfg.NotifyURL }

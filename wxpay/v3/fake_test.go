@@ -114,6 +114,9 @@ func (f *fakeWeChat) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/v3/pay/transactions/native":
 		f.native(w, body)
+	case r.Method == http.MethodPost && (r.URL.Path == "/v3/pay/transactions/jsapi" ||
+		r.URL.Path == "/v3/pay/transactions/h5" || r.URL.Path == "/v3/pay/transactions/app"):
+		f.device(w, strings.TrimPrefix(r.URL.Path, "/v3/pay/transactions/"), body)
 	case r.Method == http.MethodGet && isOrder && !strings.Contains(rest, "/"):
 		f.query(w, r, rest)
 	case r.Method == http.MethodPost && isOrder && strings.HasSuffix(rest, "/close"):
@@ -178,7 +181,7 @@ func checkNative(req map[string]any) string {
 			return "缺少参数 " + k
 		}
 	}
-	if req["appid"] != testAppID || req["mchid"] != testMchID {
+	if (req["appid"] != testAppID && req["appid"] != testMiniAppID) || req["mchid"] != testMchID {
 		return "appid 和 mch_id 不匹配"
 	}
 	amount, _ := req["amount"].(map[string]any)

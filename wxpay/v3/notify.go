@@ -91,7 +91,7 @@ func (c *Client) parseVerified(body []byte) (*Notification, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.AppID != c.cfg.AppID || t.MchID != c.cfg.MchID {
+	if !c.ownAppID(t.AppID) || t.MchID != c.cfg.MchID {
 		return nil, fmt.Errorf("%w: appid=%q mchid=%q", wxpay.ErrMerchantMismatch, clip(t.AppID), clip(t.MchID))
 	}
 	n.Transaction = asV2(t)

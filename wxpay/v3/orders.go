@@ -31,7 +31,9 @@ type NativeResponse struct {
 	Exchange *wxpay.Exchange
 }
 
-type nativeJSON struct {
+// orderJSON is the body of an order of any trade type; payer and
+// scene_info are sent by the trade types that have them.
+type orderJSON struct {
 	AppID       string     `json:"appid"`
 	MchID       string     `json:"mchid"`
 	Description string     `json:"description"`
@@ -40,6 +42,8 @@ type nativeJSON struct {
 	NotifyURL   string     `json:"notify_url"`
 	Attach      string     `json:"attach,omitempty"`
 	Amount      amountJSON `json:"amount"`
+	Payer       *payerJSON `json:"payer,omitempty"`
+	SceneInfo   *sceneJSON `json:"scene_info,omitempty"`
 }
 
 type amountJSON struct {
@@ -71,6 +75,26 @@ func (c *Client) validate(r *NativeRequest, notifyURL string) error {
 // NativeOrder places a Native order (POST /v3/pay/transactions/native) and
 // returns its code_url.
 func (c *Client) NativeOrder(ctx context.Context, r NativeRequest) (*NativeResponse, error) {
+	body, err := c.orderBody("", r)
+	if err != nil {
+		return nil, err
+	}
+	codeURL, x, err := c.placeOrder(ctx, "native", "/v3/pay/transactions/native", body, "code_url")
+	if err != nil {
+		return nil, err
+	}
+	return &NativeResponse{CodeURL: codeURL, Exchange: x}, nil
+}
+
+// orderBody checks what every trade type has in common — r's fields, and
+// appID ("" for the client's) being the merchant's — and returns it as
+// the body to send.
+func (c *Client) orderBody(appID string, r NativeRequest) (*orderJSON, error) {
+	if appID == "" {
+		appID = c.cfg.AppID
+	} else if !c.ownAppID(appID) {
+		return nil, fmt.Errorf("%w: appid %q is not one of the merchant's appids", wxpay.ErrInvalidParam, clip(appID))
+	}
 	notifyURL := r.NotifyURL
 	if notifyURL == "" {
 		notifyURL = c.cfg.NotifyURL
@@ -78,27 +102,36 @@ func (c *Client) NativeOrder(ctx context.Context, r NativeRequest) (*NativeRespo
 	if err := c.validate(&r, notifyURL); err != nil {
 		return nil, err
 	}
-	body := nativeJSON{AppID: c.cfg.AppID, MchID: c.cfg.MchID, Description: r.Description, OutTradeNo: r.OutTradeNo,
+	body := &orderJSON{AppID: appID, MchID: c.cfg.MchID, Description: r.Description, OutTradeNo: r.OutTradeNo,
 		NotifyURL: notifyURL, Attach: r.Attach, Amount: amountJSON{Total: r.Total, Currency: "CNY"}}
 	if !r.TimeExpire.IsZero() {
 		body.TimeExpire = FormatTime(r.TimeExpire)
 	}
+	return body, nil
+}
+
+// placeOrder sends an order and returns the one field of its reply that
+// the trade type answers with (code_url, prepay_id, h5_url). A reply
+// without it cannot be used: its outcome is unknown.
+func (c *Client) placeOrder(ctx context.Context, op, path string, body *orderJSON, field string) (string, *wxpay.Exchange, error) {
 	b, err := encodeJSON(body)
 	if err != nil {
-		return nil, fmt.Errorf("wxpayv3: %w", err)
+		return "", nil, fmt.Errorf("wxpayv3: %w", err)
 	}
-	reply, x, err := c.call(ctx, "native", http.MethodPost, "/v3/pay/transactions/native", b)
+	reply, x, err := c.call(ctx, op, http.MethodPost, path, b)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	var out struct {
-		CodeURL string `json:"code_url"`
+	var out map[string]any
+	if err := checkJSON(reply); err == nil {
+		err = json.Unmarshal(reply, &out)
 	}
-	if err := checkJSON(reply); err != nil || json.Unmarshal(reply, &out) != nil || out.CodeURL == "" {
-		return nil, &TransportError{Op: "native", HTTPStatus: x.HTTPStatus,
-			Err: fmt.Errorf("%w: reply without code_url", ErrMalformed), Exchange: x}
+	v, _ := out[field].(string)
+	if v == "" || len(v) > 2048 || !utf8.ValidString(v) {
+		return "", nil, &TransportError{Op: op, HTTPStatus: x.HTTPStatus,
+			Err: fmt.Errorf("%w: reply without %s", ErrMalformed, field), Exchange: x}
 	}
-	return &NativeResponse{CodeURL: out.CodeURL, Exchange: x}, nil
+	return v, x, nil
 }
 
 // QueryResponse is an order's state at WeChat.
@@ -125,7 +158,7 @@ func (c *Client) QueryOrder(ctx context.Context, outTradeNo string) (*QueryRespo
 	if err != nil {
 		return nil, untrusted(err)
 	}
-	if t.AppID != c.cfg.AppID || t.MchID != c.cfg.MchID {
+	if !c.ownAppID(t.AppID) || t.MchID != c.cfg.MchID {
 		return nil, untrusted(fmt.Errorf("%w: appid=%q mchid=%q", wxpay.ErrMerchantMismatch, clip(t.AppID), clip(t.MchID)))
 	}
 	if t.OutTradeNo != outTradeNo {
