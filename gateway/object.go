@@ -29,9 +29,12 @@ func APIStatus(o *models.Order, now time.Time) string {
 // Order is a gateway order as the JSON API returns it and webhooks carry
 // it. Times are RFC 3339 in Beijing time; amounts are integer fen.
 type Order struct {
-	TradeNo        string  `json:"trade_no"`
-	OutTradeNo     string  `json:"out_trade_no"`
-	Status         string  `json:"status"`
+	TradeNo    string `json:"trade_no"`
+	OutTradeNo string `json:"out_trade_no"`
+	Status     string `json:"status"`
+	// TradeType is how the order was created to be paid: NATIVE (the
+	// payment page), APP or JSAPI (SPEC §9).
+	TradeType      string  `json:"trade_type"`
 	Amount         int64   `json:"amount"`
 	RefundedAmount int64   `json:"refunded_amount"`
 	Name           string  `json:"name"`
@@ -58,7 +61,7 @@ type RefundObject struct {
 func NewOrder(o *models.Order, publicURL string, now time.Time) Order {
 	pay := publicURL + "/pay/" + o.Token
 	out := Order{
-		TradeNo: o.OutTradeNo, OutTradeNo: o.MerchantOutTradeNo(), Status: APIStatus(o, now),
+		TradeNo: o.OutTradeNo, OutTradeNo: o.MerchantOutTradeNo(), Status: APIStatus(o, now), TradeType: tradeType(o),
 		Amount: int64(o.TotalFee), RefundedAmount: int64(o.RefundedFee), Name: o.ItemName, Param: o.Param,
 		PayURL: pay, CodeURL: o.CodeURL, QRURL: pay + "/qr.png",
 		CreatedAt: RFC3339(o.CreatedAt), ExpiresAt: RFC3339(o.ExpiresAt), TransactionID: o.TransactionID,
@@ -68,6 +71,13 @@ func NewOrder(o *models.Order, publicURL string, now time.Time) Order {
 		out.PaidAt = &t
 	}
 	return out
+}
+
+func tradeType(o *models.Order) string {
+	if o.TradeType == "" {
+		return "NATIVE" // orders from before trade types were stored
+	}
+	return o.TradeType
 }
 
 // RFC3339 writes t in Beijing time, to the second.

@@ -9,6 +9,7 @@ import (
 
 	"wxcheckout/checkout"
 	"wxcheckout/models"
+	"wxcheckout/wxpay"
 )
 
 // The JSON API (SPEC §6, docs/api.md): merchant apps create, look up and
@@ -49,6 +50,9 @@ func (h *Handler) apiCreateOrder(c *gin.Context) {
 		return
 	}
 	req, err := decodeOrderRequest(c)
+	if err == nil {
+		err = checkTradeType(req)
+	}
 	if err != nil {
 		h.apiFail(c, err)
 		return
@@ -56,17 +60,26 @@ func (h *Handler) apiCreateOrder(c *gin.Context) {
 	o, created, err := h.opt.Gateway.PlaceGatewayOrder(c.Request.Context(), checkout.GatewayRequest{
 		App: app, OutTradeNo: req.OutTradeNo, Name: req.Name, Amount: models.Money(req.Amount),
 		NotifyURL: req.NotifyURL, ReturnURL: req.ReturnURL, Param: req.Param,
-		Style: models.NotifyWebhook, TTL: req.ttl(), ClientIP: c.ClientIP()})
+		Style: models.NotifyWebhook, TTL: req.ttl(), ClientIP: c.ClientIP(),
+		TradeType: req.TradeType, OpenID: req.OpenID})
 	if err != nil {
 		h.apiFail(c, err)
 		return
+	}
+	var reply any = h.opt.Gateway.GatewayOrder(o)
+	if req.TradeType == wxpay.TradeAPP || req.TradeType == wxpay.TradeJSAPI {
+		if reply, err = h.clientPayment(c, o, req); err != nil {
+			h.apiFail(c, err)
+			return
+		}
 	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
 		c.Header("Location", "/api/v1/orders/"+o.OutTradeNo)
 	}
-	h.apiOrderReply(c, status, o)
+	c.Header("Cache-Control", "no-store")
+	c.JSON(status, reply)
 }
 
 // apiOrder is GET /api/v1/orders/:trade_no.

@@ -26,6 +26,10 @@ const (
 	codeRateLimited      = "rate_limited"
 	codeUpstream         = "upstream_error"
 	codeInternal         = "internal_error"
+	// Every device (SPEC §9).
+	codeInvalidCode   = "invalid_code"
+	codeInvalidOpenID = "invalid_openid"
+	codeNotConfigured = "not_configured"
 )
 
 // apiCodeOfKey names the checkout's refusals that a program may want to
@@ -52,6 +56,14 @@ var apiCodeOfKey = map[string]string{
 	"err_refund_reason":      "invalid_reason",
 	"err_refund_refused":     "refund_refused",
 	"err_refund_unavailable": "refunds_unavailable",
+	// Every device (SPEC §9).
+	"err_invalid_code":    codeInvalidCode,
+	"err_missing_openid":  "missing_openid",
+	"err_trade_type":      "invalid_trade_type",
+	"err_way_off":         codeNotConfigured,
+	"err_too_many_ways":   "too_many_attempts",
+	"err_order_expiring":  "order_expiring",
+	"err_not_payable_now": "order_not_payable",
 }
 
 var apiCodeOfKind = map[checkout.Kind]string{
@@ -67,7 +79,7 @@ var apiCodeOfKind = map[checkout.Kind]string{
 
 // apiMessageKey replaces a checkout message whose words are epay's with
 // the API's: the API has an amount in fen, not money in yuan.
-var apiMessageKey = map[string]string{"err_gw_money": "err_api_amount"}
+var apiMessageKey = map[string]string{"err_gw_money": "err_api_amount", "err_trade_type": "err_api_trade_type"}
 
 // apiError is a refusal of the API's own, before the checkout is asked; or,
 // with cause set, a checkout error shown under another status and code.

@@ -26,6 +26,10 @@ type apiOrderRequest struct {
 	ReturnURL     string
 	Param         string
 	ExpireSeconds int64 // 0: ORDER_TTL
+	// TradeType is how the merchant's client pays (SPEC §9): NATIVE (the
+	// default: the payment page), APP or JSAPI (a mini program, with OpenID).
+	TradeType string
+	OpenID    string
 }
 
 // ttl is how long the order is to stay payable; the checkout checks the
@@ -39,7 +43,8 @@ func (r apiOrderRequest) ttl() time.Duration {
 // would also take "Amount" or "AMOUNT"), to where its value goes.
 func (r *apiOrderRequest) fields() map[string]any {
 	return map[string]any{"out_trade_no": &r.OutTradeNo, "amount": &r.Amount, "name": &r.Name,
-		"notify_url": &r.NotifyURL, "return_url": &r.ReturnURL, "param": &r.Param, "expire_seconds": &r.ExpireSeconds}
+		"notify_url": &r.NotifyURL, "return_url": &r.ReturnURL, "param": &r.Param, "expire_seconds": &r.ExpireSeconds,
+		"trade_type": &r.TradeType, "openid": &r.OpenID}
 }
 
 func apiBadRequest(status int, code, key string, args ...any) *apiError {

@@ -361,6 +361,21 @@ var texts = map[string][2]string{
 	"page_link":         {"支付链接", "Payment link"},
 	"copy_link":         {"复制链接", "Copy link"},
 	"link_copied":       {"已复制", "Copied"},
+	// Every device (SPEC §9): the checkout's refusals (checkout/errors.go)
+	// and the JSON API's for APP and mini-program backends (api_devices.go).
+	"err_invalid_code":         {"微信授权码（code）无效、已过期或已使用", "The WeChat code is invalid, expired or already used"},
+	"err_missing_openid":       {"JSAPI 支付需要付款人的 openid", "A JSAPI payment needs the payer's openid"},
+	"err_trade_type":           {"不支持此交易类型", "This trade type is not supported here"},
+	"err_way_off":              {"本服务未启用此支付方式（%s）", "This way to pay (%s) is not set up on this server"},
+	"err_too_many_ways":        {"此订单已尝试 %d 次其他支付方式，请重新下单", "This order has been tried %d other ways already; place a new order"},
+	"err_order_expiring":       {"订单即将过期，请重新下单", "The order expires in under a minute; place a new order"},
+	"err_oauth_state":          {"授权链接无效或已使用，请回到支付页面重新打开", "This authorisation link is invalid or already used; go back to the payment page and open it again"},
+	"err_not_payable_now":      {"此订单当前无法支付：已支付、已关闭或已过期", "This order cannot be paid now: it is paid, closed or expired"},
+	"err_api_trade_type":       {"trade_type 须为 NATIVE、APP 或 JSAPI（H5 支付由支付页面完成）", "trade_type must be NATIVE, APP or JSAPI (H5 is the payment page's)"},
+	"err_api_openid_not_jsapi": {"openid 仅用于 trade_type 为 JSAPI 的订单", "openid is only for trade_type JSAPI"},
+	"err_api_openid":           {"openid 须为 1–%d 个可打印 ASCII 字符", "openid must be 1 to %d printable ASCII characters"},
+	"err_api_code":             {"code 须为 wx.login 返回的 code：1–%d 个可打印 ASCII 字符", "code must be the code of wx.login: 1 to %d printable ASCII characters"},
+	"err_api_mini_off":         {"本服务未配置小程序：请设置 WXPAY_MINIPROGRAM_APPSECRET（或 WXPAY_MP_APPSECRET）", "The mini program is not configured on this server: set WXPAY_MINIPROGRAM_APPSECRET (or WXPAY_MP_APPSECRET)"},
 }
 
 // Message keys for error pages.

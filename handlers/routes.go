@@ -85,6 +85,7 @@ func (h *Handler) Routes() *gin.Engine {
 		api.GET("/orders/:trade_no", h.apiOrder)
 		api.POST("/orders/:trade_no/close", h.apiCloseOrder)
 		api.POST("/orders/:trade_no/refunds", h.apiRefund)
+		api.POST("/miniprogram/session", h.apiMiniSession)
 	}
 	r.NoRoute(h.apiNoRoute, func(c *gin.Context) { h.renderError(c, http.StatusNotFound, msgNotFound) })
 	r.NoMethod(h.apiNoMethod, func(c *gin.Context) { h.renderError(c, http.StatusMethodNotAllowed, msgMethod) })
