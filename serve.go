@@ -78,7 +78,7 @@ func (a *app) wire() (err error) {
 		return err
 	}
 	a.kick = make(chan struct{}, 1)
-	a.svc = checkout.New(checkout.Deps{Store: a.store, WeChat: wx, Logger: a.log, Settings: checkout.Settings{
+	a.svc = checkout.New(checkout.Deps{Store: a.store, WeChat: wx, SNS: a.snsClient(), Logger: a.log, Settings: checkout.Settings{
 		OrderTTL: a.cfg.OrderTTL, NotifyURL: a.cfg.NotifyEndpoint(), ServerIP: serverIP(a.cfg.Simulator),
 		RefundNotifyURL:        a.cfg.RefundNotifyEndpoint(),
 		MaxOpenOrdersPerClient: a.cfg.MaxOpenOrdersPerClient,
@@ -178,7 +178,8 @@ func (a *app) weChat() (checkout.WeChat, string, error) {
 		return nil, "", err
 	}
 	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: a.cfg.AppID, MchID: a.cfg.MchID, APIKey: a.cfg.APIKey,
-		SignType: a.cfg.SignType, HTTPClient: &http.Client{Timeout: 10 * time.Second}, ClientCert: cert})
+		SignType: a.cfg.SignType, HTTPClient: &http.Client{Timeout: 10 * time.Second}, ClientCert: cert,
+		OtherAppIDs: a.cfg.OtherAppIDs()})
 	return c, scanURL, err
 }
 

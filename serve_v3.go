@@ -25,7 +25,8 @@ const simV3KeysSetting = "wxpaysim_v3_keys"
 // as a merchant in the middle of a switch would hold them — the WeChat Pay
 // public key and the platform certificate both.
 func (a *app) weChatV3(base string, simKeys *wxpaysim.V3Keys) (checkout.WeChat, error) {
-	cfg := wxpayv3.Config{BaseURL: base, AppID: a.cfg.AppID, MchID: a.cfg.MchID, NotifyURL: a.cfg.NotifyEndpoint()}
+	cfg := wxpayv3.Config{BaseURL: base, AppID: a.cfg.AppID, MchID: a.cfg.MchID, NotifyURL: a.cfg.NotifyEndpoint(),
+		OtherAppIDs: a.cfg.OtherAppIDs()}
 	switch {
 	case simKeys != nil:
 		cfg.Signer = wxpayv3.Signer{MchID: a.cfg.MchID, Serial: simKeys.MchSerial(), Key: simKeys.MchKey}

@@ -72,3 +72,12 @@ func (c *Config) loadDevices(env func(string, string) string) error {
 	}
 	return nil
 }
+
+// OtherAppIDs are the merchant's appids beside WXPAY_APPID that orders are
+// placed for: the mini program's, when it has its own.
+func (c *Config) OtherAppIDs() []string {
+	if c.Devices.MiniAppID != "" && c.Devices.MiniAppID != c.AppID {
+		return []string{c.Devices.MiniAppID}
+	}
+	return nil
+}
