@@ -118,6 +118,7 @@ func TestAPIDeviceOrderRefusals(t *testing.T) {
 		{"MWEB", createBody("R1", 100, `,"trade_type":"MWEB"`), 400, "invalid_trade_type"},
 		{"lower case", createBody("R1", 100, `,"trade_type":"app"`), 400, "invalid_trade_type"},
 		{"H5", createBody("R1", 100, `,"trade_type":"H5"`), 400, "invalid_trade_type"},
+		{"MWEB with an openid", createBody("R1", 100, `,"trade_type":"MWEB","openid":"oX"`), 400, "invalid_trade_type"},
 		{"trade_type a number", createBody("R1", 100, `,"trade_type":1`), 400, "invalid_type"},
 		{"openid a number", createBody("R1", 100, `,"trade_type":"JSAPI","openid":7`), 400, "invalid_type"},
 		{"openid with APP", createBody("R1", 100, `,"trade_type":"APP","openid":"oX"`), 400, "invalid_openid"},
