@@ -62,10 +62,15 @@ type apiPayableOrder struct {
 	PayParams *payParams `json:"pay_params,omitempty"`
 }
 
-// checkTradeType refuses, before anything is created, what the checkout
-// would take silently: an openid beside another trade type, or a
-// malformed one. The trade type itself is the checkout's to check.
+// checkTradeType refuses, before anything is created, a trade type the API
+// does not take (MWEB is the payment page's), and what the checkout would
+// take silently: an openid beside another trade type, or a malformed one.
 func checkTradeType(req apiOrderRequest) error {
+	switch req.TradeType {
+	case "", wxpay.TradeNative, wxpay.TradeAPP, wxpay.TradeJSAPI:
+	default:
+		return &checkout.Error{Kind: checkout.KindInvalid, Key: "err_trade_type"}
+	}
 	switch {
 	case req.OpenID != "" && req.TradeType != wxpay.TradeJSAPI:
 		return apiBadRequest(http.StatusBadRequest, codeInvalidOpenID, "err_api_openid_not_jsapi")
