@@ -37,8 +37,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"wxcheckout/wxpay"
 )
 
 // The demo merchant: the credentials the simulator accepts when none are
@@ -60,6 +58,18 @@ type Options struct {
 	MchID        string // default DemoMchID
 	APIKey       string // default DemoAPIKey
 	MerchantName string // shown on the phone page; default "wxcheckout 演示商户"
+
+	// The merchant's apps (SPEC §9). AppID is the official account, whose
+	// AppSecret the web OAuth checks (default DemoAppSecret); MiniAppID is
+	// a mini program for jscode2session (defaults: AppID and AppSecret).
+	// Orders may be placed for either appid.
+	AppSecret     string
+	MiniAppID     string
+	MiniAppSecret string
+	// PublicBase is the simulator's address as a browser reaches it, e.g.
+	// "http://127.0.0.1:8080/sim", for the mweb_url of H5 orders; default
+	// BasePath (a path on the host the browser is on).
+	PublicBase string
 
 	// Clock drives every time the simulator reads and every retry wait.
 	// When nil, Now (or time.Now) is used with real timers.
@@ -156,11 +166,10 @@ const (
 // Server is the simulated WeChat Pay. It is safe for concurrent use; Close
 // stops every notification in flight.
 type Server struct {
-	opts   Options
-	clock  Clock
-	log    *slog.Logger
-	mux    *http.ServeMux
-	openID string // the simulated shopper
+	opts  Options
+	clock Clock
+	log   *slog.Logger
+	mux   *http.ServeMux
 
 	ctx    context.Context // ends at Close; bounds deliveries and hung calls
 	cancel context.CancelFunc
@@ -171,11 +180,13 @@ type Server struct {
 	orders     map[string]*order  // by out_trade_no
 	byCode     map[string]*order  // by code_url
 	byTxn      map[string]*order  // by transaction_id
+	byPrepay   map[string]*order  // by prepay_id
 	created    []*order           // every order, oldest first: the eviction order
 	refunds    map[string]*refund // by out_refund_no, each also in its order
 	deliveries deliveryLog
 	faults     faultSet
 	seq        int64 // the last version given to an order's state
+	codes      *codeStore
 
 	sendSlots chan struct{} // one per notification POST in flight
 	v3Turn    atomic.Uint64 // counts v3 signatures, for V3SignBoth
@@ -203,10 +214,12 @@ func newServer(opts Options) *Server {
 		opts:   opts,
 		clock:  opts.Clock,
 		log:    opts.Logger,
-		openID: "o" + wxpay.NewNonce()[:27],
+		codes:  newCodeStore(),
 		orders: make(map[string]*order),
 		byCode: make(map[string]*order),
 		byTxn:  make(map[string]*order),
+
+		byPrepay: make(map[string]*order),
 
 		refunds: make(map[string]*refund),
 
@@ -226,6 +239,15 @@ func withDefaults(o Options) Options {
 	}
 	if o.APIKey == "" {
 		o.APIKey = DemoAPIKey
+	}
+	if o.AppSecret == "" {
+		o.AppSecret = DemoAppSecret
+	}
+	if o.MiniAppID == "" {
+		o.MiniAppID, o.MiniAppSecret = o.AppID, cmp.Or(o.MiniAppSecret, o.AppSecret)
+	}
+	if o.MiniAppSecret == "" {
+		o.MiniAppSecret = o.AppSecret
 	}
 	if o.MerchantName == "" {
 		o.MerchantName = "wxcheckout 演示商户"
@@ -249,6 +271,7 @@ func withDefaults(o Options) Options {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	o.BasePath = strings.TrimRight(o.BasePath, "/")
+	o.PublicBase = strings.TrimRight(cmp.Or(o.PublicBase, o.BasePath), "/")
 	o.NotifyURLs = slices.Clone(o.NotifyURLs)
 	o.MaxOrders = cmp.Or(max(o.MaxOrders, 0), DefaultMaxOrders)
 	o.MaxDeliveries = cmp.Or(max(o.MaxDeliveries, 0), DefaultMaxDeliveries)
@@ -275,6 +298,7 @@ func (s *Server) routes() {
 	s.mux.Handle("/secapi/pay/refund", s.requireClientCert(s.api("refund", s.refund)))
 	s.mux.Handle("/pay/refundquery", s.api("refundquery", s.refundQuery))
 	s.v3Routes()
+	s.deviceRoutes()
 }
 
 // ServeHTTP serves the simulator's paths.
