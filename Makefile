@@ -47,6 +47,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzVerifyWebhook$$' -fuzztime $(FUZZTIME) ./gateway/
 	go test -run '^$$' -fuzz '^FuzzOneJSONObject$$' -fuzztime $(FUZZTIME) ./handlers/
 	go test -run '^$$' -fuzz '^FuzzParseNotification$$' -fuzztime $(FUZZTIME) ./wxpay/v3/
+	go test -run '^$$' -fuzz '^FuzzPayJSAPI$$' -fuzztime $(FUZZTIME) ./wxpay/wxpaysim/
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./wxpay/

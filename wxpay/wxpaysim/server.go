@@ -1,5 +1,6 @@
-// Package wxpaysim is a WeChat Pay server, v2 and v3 (SPEC §3, §7), for
-// tests and demos: the Native-payment endpoints of both APIs with the real
+// Package wxpaysim is a WeChat Pay server, v2 and v3 (SPEC §3, §7, §9), for
+// tests and demos: the payment endpoints of both APIs (Native, JSAPI, H5,
+// APP), WeChat's web OAuth and mini-program login, with the real
 // validation and error codes, over one set of orders, a
 // "phone" page that plays the shopper's WeChat app, a notifier that sends
 // signed payment notifications on WeChat's retry schedule, and fault
@@ -14,6 +15,7 @@
 //	POST /pay/unifiedorder, /pay/orderquery, /pay/closeorder   the v2 API
 //	POST /secapi/pay/refund, /pay/refundquery                  v2 refunds (SPEC §8)
 //	POST /v3/pay/transactions/native                           the v3 API (with Options.V3Keys)
+//	POST /v3/pay/transactions/jsapi, /h5, /app                 v3 orders of the other devices
 //	GET  /v3/pay/transactions/out-trade-no/{no}?mchid=…
 //	POST /v3/pay/transactions/out-trade-no/{no}/close
 //	POST /v3/refund/domestic/refunds, GET …/refunds/{no}       v3 refunds
@@ -22,6 +24,12 @@
 //	GET  /control, POST /control                               fault injection (JSON)
 //	GET  /control/orders, POST /control/pay                    orders and paying from outside (JSON)
 //	GET  /control/refunds                                      refunds (JSON)
+//	GET  /connect/oauth2/authorize, POST (the consent)         web OAuth (SPEC §9)
+//	GET  /sns/oauth2/access_token, /sns/jscode2session         codes for openids
+//	POST /control/jscode                                       a mini program's js_code (JSON)
+//	GET  /checkmweb, POST /checkmweb                           the H5 cashier at mweb_url
+//	GET  /jsbridge.js, /jsapi/order; POST /jsapi/pay           the WeixinJSBridge stand-in
+//	POST /app/pay                                              the WeChat SDK in an app
 package wxpaysim
 
 import (
