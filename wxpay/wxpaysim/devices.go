@@ -103,8 +103,12 @@ func tradeTypeOr(t string) string {
 	return t
 }
 
-// remoteIP is the request's client address as the connection shows it.
-func remoteIP(r *http.Request) net.IP {
+// clientIP is the browser's address: Options.ClientIP's, or the
+// connection's.
+func (s *Server) clientIP(r *http.Request) net.IP {
+	if s.opts.ClientIP != nil {
+		return net.ParseIP(s.opts.ClientIP(r))
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -114,8 +118,8 @@ func remoteIP(r *http.Request) net.IP {
 
 // sameClient reports whether the request comes from ip, taking every
 // loopback address as one (127.0.0.1 and ::1 are the same test machine).
-func sameClient(r *http.Request, ip string) bool {
-	got, want := remoteIP(r), net.ParseIP(ip)
+func (s *Server) sameClient(r *http.Request, ip string) bool {
+	got, want := s.clientIP(r), net.ParseIP(ip)
 	if got == nil || want == nil {
 		return false
 	}

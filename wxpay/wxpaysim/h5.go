@@ -40,7 +40,7 @@ func (s *Server) h5Check(o *order, pkg string, r *http.Request, now time.Time) e
 		return errH5BadParams
 	case now.Sub(o.created) >= mwebLifetime:
 		return errH5Expired
-	case !sameClient(r, o.clientIP):
+	case !s.sameClient(r, o.clientIP):
 		return errH5OtherIP
 	}
 	return nil

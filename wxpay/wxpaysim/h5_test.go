@@ -106,3 +106,25 @@ func TestH5CashierPays(t *testing.T) {
 		t.Errorf("paying again: %d, want 409", resp.StatusCode)
 	}
 }
+
+// TestH5ClientIPHook: behind a proxy the shop names the browser's address.
+func TestH5ClientIPHook(t *testing.T) {
+	r := newRig(t, wxpaysim.Options{Clock: wxpaysim.NewManualClock(t0),
+		ClientIP: func(req *http.Request) string { return req.Header.Get("X-Test-Client") }})
+	u := mweb(t, r, "H5-PROXY-1", "203.0.113.9")
+	for _, tt := range []struct {
+		client string
+		status int
+	}{{"203.0.113.9", http.StatusOK}, {"127.0.0.1", http.StatusForbidden}, {"", http.StatusForbidden}} {
+		req, _ := http.NewRequest(http.MethodGet, r.ts.URL+u, nil)
+		req.Header.Set("X-Test-Client", tt.client)
+		resp, err := r.ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("client %q: %d, want %d", tt.client, resp.StatusCode, tt.status)
+		}
+	}
+}

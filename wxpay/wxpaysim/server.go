@@ -78,6 +78,11 @@ type Options struct {
 	// "http://127.0.0.1:8080/sim", for the mweb_url of H5 orders; default
 	// BasePath (a path on the host the browser is on).
 	PublicBase string
+	// ClientIP is the browser's address as the H5 cashier compares it with
+	// the order's spbill_create_ip; default the connection's remote
+	// address. A shop behind a reverse proxy passes the address its trusted
+	// proxy names, as it does for spbill_create_ip.
+	ClientIP func(*http.Request) string
 
 	// Clock drives every time the simulator reads and every retry wait.
 	// When nil, Now (or time.Now) is used with real timers.
