@@ -48,6 +48,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzOneJSONObject$$' -fuzztime $(FUZZTIME) ./handlers/
 	go test -run '^$$' -fuzz '^FuzzParseNotification$$' -fuzztime $(FUZZTIME) ./wxpay/v3/
 	go test -run '^$$' -fuzz '^FuzzDecodeReply$$' -fuzztime $(FUZZTIME) ./wxpay/sns/
+	go test -run '^$$' -fuzz '^FuzzPayJSAPI$$' -fuzztime $(FUZZTIME) ./wxpay/wxpaysim/
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./wxpay/

@@ -48,13 +48,18 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	opts := wxpaysim.Options{
-		AppID:   getenv("WXPAY_APPID"),
-		MchID:   getenv("WXPAY_MCH_ID"),
-		APIKey:  getenv("WXPAY_API_KEY"), // empty: the demo merchant's
-		Speedup: *speedup,
-		Logger:  slog.New(slog.NewTextHandler(stdout, nil)),
-		State:   state,
-		V3Sign:  *v3Sign,
+		AppID:  getenv("WXPAY_APPID"),
+		MchID:  getenv("WXPAY_MCH_ID"),
+		APIKey: getenv("WXPAY_API_KEY"), // empty: the demo merchant's
+		// The apps (SPEC §9); empty: the demo AppSecret, the mini program
+		// being the official account.
+		AppSecret:     getenv("WXPAY_MP_APPSECRET"),
+		MiniAppID:     getenv("WXPAY_MINIPROGRAM_APPID"),
+		MiniAppSecret: getenv("WXPAY_MINIPROGRAM_APPSECRET"),
+		Speedup:       *speedup,
+		Logger:        slog.New(slog.NewTextHandler(stdout, nil)),
+		State:         state,
+		V3Sign:        *v3Sign,
 		// Options' zero means the default; the flag's 0 means at once.
 		RefundDelay: cmp.Or(*refundDelay, -1),
 	}
@@ -70,7 +75,9 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 		opts.ClientCertRequired = true
 		base = "https://" + displayAddr(ln.Addr())
 	}
+	opts.PublicBase = base // mweb_url points a browser here
 	opts.Logger.Info("wxpaysim listening", "base_url", base, "phone_page", base+"/scan",
+		"oauth", base+"/connect/oauth2/authorize", "jsbridge", base+"/jsbridge.js",
 		"appid", orDefault(opts.AppID, wxpaysim.DemoAppID), "mch_id", orDefault(opts.MchID, wxpaysim.DemoMchID),
 		"speedup", *speedup, "refund_delay", *refundDelay, "state", orDefault(*statePath, "memory"))
 	// The keys come after the listener: making RSA keys takes a moment,

@@ -119,6 +119,9 @@ func (s *Server) unifiedOrder(c *call) reply {
 	if r := validateUnifiedOrder(c.req, s.now()); r != nil {
 		return *r
 	}
+	if r := s.checkOpenID(c.req); r != nil {
+		return *r
+	}
 	if !s.notifyAllowed(c.req["notify_url"]) {
 		return failure(wxpay.CodeInvalidRequest, "notify_url不是本模拟器允许通知的地址（notify_url not allowed by this simulator）")
 	}

@@ -36,6 +36,7 @@ func (s *Server) makeRoom(now time.Time) (evicted []string, ok bool) {
 func (s *Server) forget(o *order) {
 	delete(s.orders, o.outTradeNo())
 	delete(s.byCode, o.codeURL)
+	delete(s.byPrepay, o.prepayID)
 	if o.transactionID != "" {
 		delete(s.byTxn, o.transactionID)
 	}

@@ -50,7 +50,7 @@ func (s *Server) notification(o *order) notice {
 	}
 	p := o.paidFields()
 	p["return_code"], p["return_msg"], p["result_code"] = "SUCCESS", "OK", "SUCCESS"
-	p["appid"], p["mch_id"], p["nonce_str"] = s.opts.AppID, s.opts.MchID, wxpay.NewNonce()
+	p["appid"], p["mch_id"], p["nonce_str"] = s.orderAppID(o), s.opts.MchID, wxpay.NewNonce()
 	p["out_trade_no"] = o.outTradeNo()
 	if d := o.fields["device_info"]; d != "" {
 		p["device_info"] = d

@@ -3,7 +3,6 @@ package wxpaysim
 import (
 	"cmp"
 	"crypto/rand"
-	"errors"
 	"maps"
 	"math/big"
 	"slices"
@@ -32,8 +31,11 @@ type order struct {
 	openID        string
 	bankType      string
 	timeEnd       time.Time
-	delivered     bool // a notification was acknowledged
-	v3            bool // created by API v3: fields carry v3 names, notifications are v3
+	delivered     bool   // a notification was acknowledged
+	v3            bool   // created by API v3: fields carry v3 names, notifications are v3
+	tradeType     string // NATIVE, JSAPI, MWEB or APP
+	clientIP      string // spbill_create_ip (v3: scene_info.payer_client_ip); H5 binds the mweb_url to it
+	mwebPackage   string // the package parameter of an MWEB order's mweb_url
 
 	version     int64     // of the last change, for the StateStore
 	attempts    int       // notification attempts made
@@ -58,9 +60,15 @@ type OrderInfo struct {
 	TimeEnd       string    `json:"time_end,omitempty"` // yyyyMMddHHmmss, Beijing time
 	Delivered     bool      `json:"delivered"`          // the merchant acknowledged a notification
 	APIVersion    string    `json:"api_version"`        // v2 or v3: the API that created it
+	TradeType     string    `json:"trade_type"`         // NATIVE, JSAPI, MWEB or APP
+	AppID         string    `json:"appid"`              // the app it was placed for
+	OpenID        string    `json:"openid,omitempty"`   // the payer (JSAPI: from the start)
 }
 
 func (o *order) outTradeNo() string { return o.fields["out_trade_no"] }
+
+// payer is who paid, or for JSAPI who is to pay.
+func (o *order) payer() string { return cmp.Or(o.openID, o.fields["openid"]) }
 
 // body is what the shopper is told they buy: v2's body, v3's description.
 func (o *order) body() string {
@@ -82,7 +90,10 @@ func (o *order) info() OrderInfo {
 		OutTradeNo: o.outTradeNo(), TradeState: o.state, TotalFee: o.totalFee,
 		Body: o.body(), NotifyURL: o.fields["notify_url"], PrepayID: o.prepayID,
 		CodeURL: o.codeURL, Created: o.created, TransactionID: o.transactionID, Delivered: o.delivered,
-		APIVersion: o.apiVersion(),
+		APIVersion: o.apiVersion(), TradeType: o.tradeType, AppID: o.fields["appid"], OpenID: o.payer(),
+	}
+	if o.tradeType != wxpay.TradeNative {
+		i.CodeURL = "" // only Native orders have one to show; the key stays internal
 	}
 	if !o.timeEnd.IsZero() {
 		i.TimeEnd = wxpay.FormatTime(o.timeEnd)
@@ -138,6 +149,7 @@ func (s *Server) placeOrder(c *call) reply {
 	fee, _ := biz.Int64("total_fee")
 	o := s.newOrder(biz, fee)
 	o.signType = c.signType
+	o.tradeType, o.clientIP = biz["trade_type"], c.req["spbill_create_ip"]
 	if te := biz["time_expire"]; te != "" {
 		o.timeExpire, _ = wxpay.ParseTime(te) // validated already
 	}
@@ -148,7 +160,7 @@ func (s *Server) placeOrder(c *call) reply {
 	case a.existing == nil && !a.saved:
 		return failure(wxpay.CodeSystemError, "系统超时，请使用相同参数再次调用")
 	case a.existing == nil:
-		return success(o.prepayReply())
+		return success(s.prepayReply(o))
 	case a.existing.paid():
 		return failure(wxpay.CodeOrderPaid, "该订单已支付")
 	case a.existing.state == wxpay.TradeClosed:
@@ -156,16 +168,19 @@ func (s *Server) placeOrder(c *call) reply {
 	case !a.same:
 		return failure(wxpay.CodeInvalidRequest, "201 商户订单号重复")
 	}
-	return success(a.existing.prepayReply())
+	return success(s.prepayReply(a.existing))
 }
 
 // newOrder is a NOTPAY order of business fields biz, created now.
 func (s *Server) newOrder(biz wxpay.Params, totalFee int64) *order {
 	now := s.now()
 	return &order{
-		fields: biz, totalFee: totalFee, created: now, state: wxpay.TradeNotPay,
+		fields: biz, totalFee: totalFee, created: now, state: wxpay.TradeNotPay, tradeType: wxpay.TradeNative,
 		prepayID: "wx" + wxpay.FormatTime(now) + randomAlnum(22),
-		codeURL:  "weixin://wxpay/bizpayurl?pr=" + randomAlnum(11),
+		// Every order has a code_url as its key for the phone page; only
+		// Native orders' are ever given out.
+		codeURL:     "weixin://wxpay/bizpayurl?pr=" + randomAlnum(11),
+		mwebPackage: randomDigits(10),
 	}
 }
 
@@ -211,6 +226,7 @@ func (s *Server) admitLocked(o *order) (a admission, saved *savedOrder, evicted 
 	}
 	s.orders[o.outTradeNo()] = o
 	s.byCode[o.codeURL] = o
+	s.byPrepay[o.prepayID] = o
 	s.created = append(s.created, o)
 	return admission{}, s.changed(o), evicted
 }
@@ -226,8 +242,16 @@ func (s *Server) unplace(o *order, version int64) {
 	s.created = slices.DeleteFunc(s.created, func(x *order) bool { return x == o })
 }
 
-func (o *order) prepayReply() wxpay.Params {
-	p := wxpay.Params{"trade_type": "NATIVE", "prepay_id": o.prepayID, "code_url": o.codeURL}
+// prepayReply is unifiedorder's answer for o: every trade type gets the
+// prepay_id, Native its code_url, MWEB its mweb_url.
+func (s *Server) prepayReply(o *order) wxpay.Params {
+	p := wxpay.Params{"trade_type": o.tradeType, "prepay_id": o.prepayID}
+	switch o.tradeType {
+	case wxpay.TradeNative:
+		p["code_url"] = o.codeURL
+	case wxpay.TradeMWEB:
+		p["mweb_url"] = s.mwebURL(o)
+	}
 	if d := o.fields["device_info"]; d != "" {
 		p["device_info"] = d
 	}
@@ -241,34 +265,6 @@ func (s *Server) lookup(req wxpay.Params) *order {
 		return s.orders[no]
 	}
 	return s.byTxn[req["transaction_id"]]
-}
-
-// Why the phone refuses to pay; Refusal gives the text the WeChat app shows.
-var (
-	ErrUnknownCode  = errors.New("wxpaysim: unknown code_url")
-	ErrCodeExpired  = errors.New("wxpaysim: code_url expired")
-	ErrOrderExpired = errors.New("wxpaysim: order past its time_expire")
-	ErrOrderClosed  = errors.New("wxpaysim: order closed")
-	ErrOrderPaid    = errors.New("wxpaysim: order already paid")
-)
-
-// Refusal returns what the WeChat app shows the shopper for an error of Pay.
-func Refusal(err error) string {
-	switch {
-	case errors.Is(err, ErrCodeExpired):
-		return "二维码已过期，请刷新页面后重新扫描"
-	case errors.Is(err, ErrOrderExpired):
-		return "订单已过期，请重新下单"
-	case errors.Is(err, ErrOrderClosed):
-		return "订单已关闭"
-	case errors.Is(err, ErrOrderPaid):
-		return "订单已支付，请勿重复支付"
-	case errors.Is(err, ErrUnknownCode):
-		return "二维码无效"
-	case errors.Is(err, ErrClosed):
-		return "系统繁忙，请稍后再试"
-	}
-	return "支付失败"
 }
 
 // payable reports why o cannot be paid now, or nil. Guarded by s.mu.
@@ -288,10 +284,13 @@ func (o *order) payable(now time.Time) error {
 
 // markPaid moves o to SUCCESS and returns the notification to send.
 // Guarded by s.mu.
-func (s *Server) markPaid(o *order, now time.Time) notice {
+func (s *Server) markPaid(o *order, now time.Time, user string) notice {
 	o.state = wxpay.TradeSuccess
 	o.transactionID = newTransactionID(now)
-	o.openID = s.openID
+	o.openID = o.fields["openid"] // JSAPI: the user the order was placed for
+	if o.openID == "" {
+		o.openID = s.OpenID(s.orderAppID(o), user)
+	}
 	o.bankType = "OTHERS" // WeChat's code for change (零钱) and unlisted banks
 	o.timeEnd = now
 	s.byTxn[o.transactionID] = o
@@ -322,7 +321,7 @@ func randomAlnum(n int) string { return wxpay.NewNonce()[:n] }
 // paidFields are the payment fields orderquery adds once an order is paid.
 func (o *order) paidFields() wxpay.Params {
 	p := wxpay.Params{
-		"openid": o.openID, "is_subscribe": "N", "trade_type": "NATIVE", "bank_type": o.bankType,
+		"openid": o.openID, "is_subscribe": "N", "trade_type": o.tradeType, "bank_type": o.bankType,
 		"total_fee": strconv.FormatInt(o.totalFee, 10), "cash_fee": strconv.FormatInt(o.totalFee, 10),
 		"fee_type": "CNY", "transaction_id": o.transactionID, "time_end": wxpay.FormatTime(o.timeEnd),
 	}

@@ -57,21 +57,33 @@ func (s *Server) PayOutTradeNo(outTradeNo string) error {
 // pay marks the order find returns as paid and starts its notification.
 // find runs under s.mu.
 func (s *Server) pay(find func() *order) (OrderInfo, error) {
+	return s.payAs(find, scanUser, nil)
+}
+
+// payAs is pay by the simulated user named user (unless the order names
+// its payer, as JSAPI orders do), after check, when not nil, accepts the
+// order: the one code path of every device. check runs under s.mu.
+func (s *Server) payAs(find func() *order, user string, check func(*order) error) (OrderInfo, error) {
 	now := s.now()
 	s.mu.Lock()
 	o := find()
-	err := ErrUnknownCode
+	var err error
 	switch {
 	case s.closed:
 		err = ErrClosed
-	case o != nil:
+	case o == nil:
+		err = ErrUnknownCode
+	case check != nil:
+		err = check(o)
+	}
+	if err == nil {
 		err = o.payable(now)
 	}
 	if err != nil {
 		s.mu.Unlock()
 		return OrderInfo{}, err
 	}
-	n := s.markPaid(o, now)
+	n := s.markPaid(o, now, user)
 	plan, batch := s.planDelivery()
 	if plan.dropAll {
 		o.notifyEnded = true // kept across a restart: this payment is never notified

@@ -1,5 +1,6 @@
-// Package wxpaysim is a WeChat Pay server, v2 and v3 (SPEC §3, §7), for
-// tests and demos: the Native-payment endpoints of both APIs with the real
+// Package wxpaysim is a WeChat Pay server, v2 and v3 (SPEC §3, §7, §9), for
+// tests and demos: the payment endpoints of both APIs (Native, JSAPI, H5,
+// APP), WeChat's web OAuth and mini-program login, with the real
 // validation and error codes, over one set of orders, a
 // "phone" page that plays the shopper's WeChat app, a notifier that sends
 // signed payment notifications on WeChat's retry schedule, and fault
@@ -14,6 +15,7 @@
 //	POST /pay/unifiedorder, /pay/orderquery, /pay/closeorder   the v2 API
 //	POST /secapi/pay/refund, /pay/refundquery                  v2 refunds (SPEC §8)
 //	POST /v3/pay/transactions/native                           the v3 API (with Options.V3Keys)
+//	POST /v3/pay/transactions/jsapi, /h5, /app                 v3 orders of the other devices
 //	GET  /v3/pay/transactions/out-trade-no/{no}?mchid=…
 //	POST /v3/pay/transactions/out-trade-no/{no}/close
 //	POST /v3/refund/domestic/refunds, GET …/refunds/{no}       v3 refunds
@@ -22,6 +24,12 @@
 //	GET  /control, POST /control                               fault injection (JSON)
 //	GET  /control/orders, POST /control/pay                    orders and paying from outside (JSON)
 //	GET  /control/refunds                                      refunds (JSON)
+//	GET  /connect/oauth2/authorize, POST (the consent)         web OAuth (SPEC §9)
+//	GET  /sns/oauth2/access_token, /sns/jscode2session         codes for openids
+//	POST /control/jscode                                       a mini program's js_code (JSON)
+//	GET  /checkmweb, POST /checkmweb                           the H5 cashier at mweb_url
+//	GET  /jsbridge.js, /jsapi/order; POST /jsapi/pay           the WeixinJSBridge stand-in
+//	POST /app/pay                                              the WeChat SDK in an app
 package wxpaysim
 
 import (
@@ -37,8 +45,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"wxcheckout/wxpay"
 )
 
 // The demo merchant: the credentials the simulator accepts when none are
@@ -60,6 +66,23 @@ type Options struct {
 	MchID        string // default DemoMchID
 	APIKey       string // default DemoAPIKey
 	MerchantName string // shown on the phone page; default "wxcheckout 演示商户"
+
+	// The merchant's apps (SPEC §9). AppID is the official account, whose
+	// AppSecret the web OAuth checks (default DemoAppSecret); MiniAppID is
+	// a mini program for jscode2session (defaults: AppID and AppSecret).
+	// Orders may be placed for either appid.
+	AppSecret     string
+	MiniAppID     string
+	MiniAppSecret string
+	// PublicBase is the simulator's address as a browser reaches it, e.g.
+	// "http://127.0.0.1:8080/sim", for the mweb_url of H5 orders; default
+	// BasePath (a path on the host the browser is on).
+	PublicBase string
+	// ClientIP is the browser's address as the H5 cashier compares it with
+	// the order's spbill_create_ip; default the connection's remote
+	// address. A shop behind a reverse proxy passes the address its trusted
+	// proxy names, as it does for spbill_create_ip.
+	ClientIP func(*http.Request) string
 
 	// Clock drives every time the simulator reads and every retry wait.
 	// When nil, Now (or time.Now) is used with real timers.
@@ -156,11 +179,10 @@ const (
 // Server is the simulated WeChat Pay. It is safe for concurrent use; Close
 // stops every notification in flight.
 type Server struct {
-	opts   Options
-	clock  Clock
-	log    *slog.Logger
-	mux    *http.ServeMux
-	openID string // the simulated shopper
+	opts  Options
+	clock Clock
+	log   *slog.Logger
+	mux   *http.ServeMux
 
 	ctx    context.Context // ends at Close; bounds deliveries and hung calls
 	cancel context.CancelFunc
@@ -171,11 +193,13 @@ type Server struct {
 	orders     map[string]*order  // by out_trade_no
 	byCode     map[string]*order  // by code_url
 	byTxn      map[string]*order  // by transaction_id
+	byPrepay   map[string]*order  // by prepay_id
 	created    []*order           // every order, oldest first: the eviction order
 	refunds    map[string]*refund // by out_refund_no, each also in its order
 	deliveries deliveryLog
 	faults     faultSet
 	seq        int64 // the last version given to an order's state
+	codes      *codeStore
 
 	sendSlots chan struct{} // one per notification POST in flight
 	v3Turn    atomic.Uint64 // counts v3 signatures, for V3SignBoth
@@ -203,10 +227,12 @@ func newServer(opts Options) *Server {
 		opts:   opts,
 		clock:  opts.Clock,
 		log:    opts.Logger,
-		openID: "o" + wxpay.NewNonce()[:27],
+		codes:  newCodeStore(),
 		orders: make(map[string]*order),
 		byCode: make(map[string]*order),
 		byTxn:  make(map[string]*order),
+
+		byPrepay: make(map[string]*order),
 
 		refunds: make(map[string]*refund),
 
@@ -226,6 +252,15 @@ func withDefaults(o Options) Options {
 	}
 	if o.APIKey == "" {
 		o.APIKey = DemoAPIKey
+	}
+	if o.AppSecret == "" {
+		o.AppSecret = DemoAppSecret
+	}
+	if o.MiniAppID == "" {
+		o.MiniAppID, o.MiniAppSecret = o.AppID, cmp.Or(o.MiniAppSecret, o.AppSecret)
+	}
+	if o.MiniAppSecret == "" {
+		o.MiniAppSecret = o.AppSecret
 	}
 	if o.MerchantName == "" {
 		o.MerchantName = "wxcheckout 演示商户"
@@ -249,6 +284,7 @@ func withDefaults(o Options) Options {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	o.BasePath = strings.TrimRight(o.BasePath, "/")
+	o.PublicBase = strings.TrimRight(cmp.Or(o.PublicBase, o.BasePath), "/")
 	o.NotifyURLs = slices.Clone(o.NotifyURLs)
 	o.MaxOrders = cmp.Or(max(o.MaxOrders, 0), DefaultMaxOrders)
 	o.MaxDeliveries = cmp.Or(max(o.MaxDeliveries, 0), DefaultMaxDeliveries)
@@ -275,6 +311,7 @@ func (s *Server) routes() {
 	s.mux.Handle("/secapi/pay/refund", s.requireClientCert(s.api("refund", s.refund)))
 	s.mux.Handle("/pay/refundquery", s.api("refundquery", s.refundQuery))
 	s.v3Routes()
+	s.deviceRoutes()
 }
 
 // ServeHTTP serves the simulator's paths.

@@ -52,6 +52,9 @@ type savedOrder struct {
 	NotifyEnded   bool          `json:"notify_ended,omitempty"` // given up, refused or dropped: never resumed
 	V3            bool          `json:"v3,omitempty"`           // created by API v3; SignType is then empty
 	Refunds       []savedRefund `json:"refunds,omitempty"`
+	TradeType     string        `json:"trade_type,omitempty"` // empty in states saved before trade types: NATIVE
+	ClientIP      string        `json:"client_ip,omitempty"`
+	MwebPackage   string        `json:"mweb_package,omitempty"`
 }
 
 // changed gives o a new version and returns its state to save, or nil when
@@ -68,7 +71,7 @@ func (s *Server) changed(o *order) *savedOrder {
 		TimeExpire: o.timeExpire.UTC(), TradeState: o.state, TransactionID: o.transactionID,
 		OpenID: o.openID, BankType: o.bankType, TimeEnd: o.timeEnd.UTC(), Delivered: o.delivered,
 		Attempts: o.attempts, LastAttempt: o.lastAttempt.UTC(), NotifyEnded: o.notifyEnded, V3: o.v3,
-		Refunds: saveRefunds(o.refunds),
+		Refunds: saveRefunds(o.refunds), TradeType: o.tradeType, ClientIP: o.clientIP, MwebPackage: o.mwebPackage,
 	}
 }
 
@@ -135,6 +138,7 @@ func (s *Server) restore(ctx context.Context) error {
 		}
 		s.orders[o.outTradeNo()] = o
 		s.byCode[o.codeURL] = o
+		s.byPrepay[o.prepayID] = o
 		if o.transactionID != "" {
 			s.byTxn[o.transactionID] = o
 		}
@@ -188,7 +192,7 @@ func decodeSaved(b []byte) (*order, error) {
 		created: so.Created, timeExpire: so.TimeExpire, state: so.TradeState, transactionID: so.TransactionID,
 		openID: so.OpenID, bankType: so.BankType, timeEnd: so.TimeEnd, delivered: so.Delivered,
 		version: so.Version, attempts: so.Attempts, lastAttempt: so.LastAttempt, notifyEnded: so.NotifyEnded,
-		v3: so.V3,
+		v3: so.V3, tradeType: tradeTypeOr(so.TradeType), clientIP: so.ClientIP, mwebPackage: so.MwebPackage,
 	}
 	if err := loadRefunds(o, so.Refunds); err != nil {
 		return nil, fmt.Errorf("%w: order %q: %v", errBadState, so.OutTradeNo, err)

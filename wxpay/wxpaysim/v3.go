@@ -25,6 +25,7 @@ func (s *Server) v3Routes() {
 	s.mux.Handle("POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close", s.v3api("closeorder", s.v3Close))
 	s.mux.Handle("POST /v3/refund/domestic/refunds", s.v3api("refund", s.v3Refund))
 	s.mux.Handle("GET /v3/refund/domestic/refunds/{out_refund_no}", s.v3api("refundquery", s.v3RefundQuery))
+	s.v3DeviceRoutes()
 	s.mux.HandleFunc("/v3/", s.v3NotFound)
 }
 

@@ -9,8 +9,9 @@ import (
 	"wxcheckout/wxpay"
 )
 
-// nativeRequest is the body of POST /v3/pay/transactions/native. Pointers
-// tell a missing field from an empty one only where WeChat does.
+// nativeRequest is the body of POST /v3/pay/transactions/native (and, with
+// payer and scene_info, of jsapi, h5 and app). Pointers tell a missing
+// field from an empty one only where WeChat does.
 type nativeRequest struct {
 	AppID       string `json:"appid"`
 	MchID       string `json:"mchid"`
@@ -23,6 +24,8 @@ type nativeRequest struct {
 		Total    *int64 `json:"total"`
 		Currency string `json:"currency"`
 	} `json:"amount"`
+	Payer     *v3Payer     `json:"payer"`
+	SceneInfo *v3SceneInfo `json:"scene_info"`
 }
 
 // v3Time is WeChat's yyyy-MM-DDTHH:mm:ss+TIMEZONE: RFC 3339 with a numeric
@@ -61,7 +64,7 @@ func (s *Server) validateNative(c *v3call, now time.Time) (*nativeRequest, *v3re
 		return fail(required("amount/total", "总金额"))
 	case req.MchID != c.auth.MchID:
 		return fail(v3ParamError("请求体中的mchid与Authorization中的商户号不一致"))
-	case req.AppID != s.opts.AppID:
+	case !s.merchantApp(req.AppID):
 		return fail(v3Fail(http.StatusBadRequest, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配"))
 	case !wxpay.ValidOutTradeNo(req.OutTradeNo):
 		return fail(v3ParamError("out_trade_no格式错误，须为6-32位数字、大小写字母或_-|*"))
@@ -89,8 +92,14 @@ func (s *Server) validateNative(c *v3call, now time.Time) (*nativeRequest, *v3re
 }
 
 // v3Native is POST /v3/pay/transactions/native.
-func (s *Server) v3Native(c *v3call) v3reply {
+func (s *Server) v3Native(c *v3call) v3reply { return s.v3Place(c, wxpay.TradeNative) }
+
+// v3Place places an order of tradeType: /native, /jsapi, /h5 or /app.
+func (s *Server) v3Place(c *v3call, tradeType string) v3reply {
 	req, bad := s.validateNative(c, s.now())
+	if bad == nil {
+		bad = s.validateDevice(req, tradeType)
+	}
 	if bad != nil {
 		return *bad
 	}
@@ -107,8 +116,14 @@ func (s *Server) v3Native(c *v3call) v3reply {
 	if req.Attach != "" {
 		biz["attach"] = req.Attach
 	}
+	if tradeType == wxpay.TradeJSAPI {
+		biz["openid"] = req.Payer.OpenID
+	}
 	o := s.newOrder(biz, *req.Amount.Total)
-	o.v3 = true
+	o.v3, o.tradeType = true, tradeType
+	if req.SceneInfo != nil {
+		o.clientIP = req.SceneInfo.PayerClientIP
+	}
 	if req.TimeExpire != "" {
 		o.timeExpire, _ = time.Parse(time.RFC3339, req.TimeExpire) // validated already
 	}
@@ -117,17 +132,17 @@ func (s *Server) v3Native(c *v3call) v3reply {
 	case a.existing == nil && (a.full || !a.saved):
 		return v3Fail(http.StatusInternalServerError, "SYSTEM_ERROR", "系统繁忙，请使用相同参数稍后重新调用")
 	case a.existing == nil:
-		return v3reply{status: http.StatusOK, body: map[string]string{"code_url": o.codeURL}}
+		return v3reply{status: http.StatusOK, body: s.v3PrepayReply(o)}
 	case a.existing.paid():
 		return v3Fail(http.StatusBadRequest, "ORDERPAID", "该订单已支付")
 	case a.existing.state == wxpay.TradeClosed:
 		return v3Fail(http.StatusBadRequest, "ORDER_CLOSED", "该订单已关闭")
-	case !a.same:
+	case !a.same || a.existing.tradeType != tradeType:
 		// WeChat's v3 answer to an out_trade_no reused with other fields
 		// carries v2's wording, as merchants report it.
 		return v3Fail(http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复")
 	}
-	return v3reply{status: http.StatusOK, body: map[string]string{"code_url": a.existing.codeURL}}
+	return v3reply{status: http.StatusOK, body: s.v3PrepayReply(a.existing)}
 }
 
 // v3Transaction is a v3 order as the query answers it and as the resource
@@ -162,13 +177,13 @@ type v3Amount struct {
 // orders. Payment fields only once paid. Guarded by s.mu.
 func (s *Server) transaction(o *order) v3Transaction {
 	t := v3Transaction{
-		AppID: s.opts.AppID, MchID: s.opts.MchID, OutTradeNo: o.outTradeNo(), TradeState: o.state,
+		AppID: s.orderAppID(o), MchID: s.opts.MchID, OutTradeNo: o.outTradeNo(), TradeState: o.state,
 		TradeStateDesc: tradeStateDesc[o.state], Attach: o.fields["attach"],
 		Amount: &v3Amount{Total: o.totalFee, Currency: "CNY", PayerCurrency: "CNY"},
 	}
 	if o.paid() {
 		paid := o.totalFee
-		t.TransactionID, t.TradeType, t.BankType = o.transactionID, "NATIVE", o.bankType
+		t.TransactionID, t.TradeType, t.BankType = o.transactionID, o.tradeType, o.bankType
 		t.SuccessTime = beijingRFC3339(o.timeEnd)
 		t.Payer = &v3Payer{OpenID: o.openID}
 		t.Amount.PayerTotal = &paid

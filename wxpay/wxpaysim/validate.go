@@ -1,6 +1,7 @@
 package wxpaysim
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -90,10 +91,10 @@ func (s *Server) authenticate(c *call) *reply {
 	switch appid := c.req["appid"]; {
 	case appid == "":
 		return lackParam("appid")
-	case appid != s.opts.AppID && appIDShape.MatchString(appid):
+	case !s.merchantApp(appid) && appIDShape.MatchString(appid):
 		// Well formed: an appid of some other account, not bound to this merchant.
 		return failureRef("APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
-	case appid != s.opts.AppID:
+	case !s.merchantApp(appid):
 		return failureRef("APPID_NOT_EXIST", "APPID不存在")
 	case c.req["nonce_str"] == "":
 		return lackParam("nonce_str")
@@ -134,6 +135,8 @@ var unifiedOrderRules = []fieldRule{
 	{"spbill_create_ip", isIP, "spbill_create_ip参数格式错误"},
 	{"notify_url", isURL, "notify_url参数格式错误，须为不超过256字节、不带参数的绝对URL"},
 	{"product_id", maxLen(32), "product_id参数长度有误，不能超过32个字符"},
+	{"openid", maxLen(128), "openid参数长度有误"},
+	{"scene_info", validSceneInfo, "scene_info参数格式错误，须为JSON，H5支付须含h5_info"},
 	{"attach", maxLen(127), "attach参数长度有误，不能超过127个字节"},
 	{"detail", maxLen(6000), "detail参数长度有误"},
 	{"device_info", maxLen(32), "device_info参数长度有误"},
@@ -142,7 +145,8 @@ var unifiedOrderRules = []fieldRule{
 	{"time_expire", isTime, "time_expire参数格式错误，须为yyyyMMddHHmmss"},
 }
 
-// validateUnifiedOrder applies WeChat's rules for a NATIVE order.
+// validateUnifiedOrder applies WeChat's rules for an order of any trade
+// type, but for the openid's app (see checkOpenID).
 func validateUnifiedOrder(p wxpay.Params, now time.Time) *reply {
 	for _, k := range []string{"body", "out_trade_no", "total_fee", "spbill_create_ip", "notify_url", "trade_type"} {
 		if !notEmpty(p, k) {
@@ -150,14 +154,22 @@ func validateUnifiedOrder(p wxpay.Params, now time.Time) *reply {
 		}
 	}
 	switch p["trade_type"] {
-	case "NATIVE":
-	case "JSAPI", "APP", "MWEB":
-		return failureRef("NOAUTH", "商户无此接口权限（模拟器只支持NATIVE）")
+	case wxpay.TradeNative:
+		if !notEmpty(p, "product_id") {
+			return invalidParam("trade_type=NATIVE时，product_id为必填参数")
+		}
+	case wxpay.TradeJSAPI:
+		if !notEmpty(p, "openid") {
+			// WeChat's answer, unsigned, as merchants meet it.
+			return returnFail("JSAPI支付必须传openid")
+		}
+	case wxpay.TradeMWEB:
+		if !notEmpty(p, "scene_info") {
+			return lackParam("scene_info")
+		}
+	case wxpay.TradeAPP:
 	default:
 		return invalidParam("trade_type参数错误")
-	}
-	if !notEmpty(p, "product_id") {
-		return invalidParam("trade_type=NATIVE时，product_id为必填参数")
 	}
 	for _, r := range unifiedOrderRules {
 		if v := p[r.name]; v != "" && !r.ok(v) {
@@ -170,6 +182,38 @@ func validateUnifiedOrder(p wxpay.Params, now time.Time) *reply {
 			// WeChat's own wording; for Native the floor is one minute.
 			return returnFail("time_expire时间过短，刷卡至少1分钟，其他5分钟")
 		}
+	}
+	return nil
+}
+
+// hasH5Info reports whether scene_info (valid already) has an h5_info.
+func hasH5Info(v string) bool {
+	var si struct {
+		H5Info json.RawMessage `json:"h5_info"`
+	}
+	return json.Unmarshal([]byte(v), &si) == nil && len(si.H5Info) > 0 && string(si.H5Info) != "null"
+}
+
+// validSceneInfo accepts scene_info as JSON, with an h5_info object that has
+// a type, as H5 needs (other trade types may send store_info and the like).
+func validSceneInfo(v string) bool {
+	var si struct {
+		H5Info *struct {
+			Type string `json:"type"`
+		} `json:"h5_info"`
+	}
+	return len(v) <= 256 && json.Unmarshal([]byte(v), &si) == nil && (si.H5Info == nil || si.H5Info.Type != "")
+}
+
+// checkOpenID refuses a JSAPI order whose openid was not issued under its
+// appid: openids are per app, and WeChat will not let one app's user pay
+// under another's.
+func (s *Server) checkOpenID(p wxpay.Params) *reply {
+	if p["trade_type"] == wxpay.TradeJSAPI && !s.ownsOpenID(p["appid"], p["openid"]) {
+		return failureRef("PARAM_ERROR", "appid和openid不匹配")
+	}
+	if p["trade_type"] == wxpay.TradeMWEB && !hasH5Info(p["scene_info"]) {
+		return invalidParam("trade_type=MWEB时，scene_info须含h5_info")
 	}
 	return nil
 }

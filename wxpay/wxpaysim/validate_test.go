@@ -37,7 +37,7 @@ func TestUnifiedOrderValidation(t *testing.T) {
 		{"no nonce_str", del("nonce_str"), "LACK_PARAMS", "nonce_str"},
 		{"no appid", del("appid"), "LACK_PARAMS", "appid"},
 		{"NATIVE without product_id", del("product_id"), "INVALID_REQUEST", "product_id"},
-		{"JSAPI", set("trade_type", "JSAPI"), "NOAUTH", "NATIVE"},
+		{"JSAPI without openid", set("trade_type", "JSAPI"), "", "JSAPI支付必须传openid"},
 		{"unknown trade_type", set("trade_type", "QR"), "INVALID_REQUEST", "trade_type"},
 		{"nonce_str 33", set("nonce_str", strings.Repeat("n", 33)), "INVALID_REQUEST", "nonce_str"},
 		{"out_trade_no short", set("out_trade_no", "A1234"), "INVALID_REQUEST", "out_trade_no"},
