@@ -158,6 +158,7 @@ func (a *app) weChat() (checkout.WeChat, string, error) {
 			// reaches the shop, and must not POST anywhere they ask. Its
 			// orders live in the shop's database, so a restart keeps them.
 			sim, err := wxpaysim.Open(context.Background(), wxpaysim.Options{AppID: a.cfg.AppID, MchID: a.cfg.MchID,
+				AppSecret: a.cfg.Devices.MPAppSecret, MiniAppID: a.cfg.Devices.MiniAppID, MiniAppSecret: a.cfg.Devices.MiniAppSecret,
 				APIKey: a.cfg.APIKey, BasePath: "/sim", Logger: a.log.With("component", "wxpaysim"),
 				NotifyURLs: []string{a.cfg.NotifyEndpoint(), a.cfg.RefundNotifyEndpoint()}, State: a.store, V3Keys: simKeys})
 			if err != nil {

@@ -21,7 +21,8 @@ func TestDefaultsRunTheSimulator(t *testing.T) {
 	want := Config{Addr: "127.0.0.1:8080", PublicURL: "http://localhost:8080", DatabaseURL: "sqlite:wxcheckout.db",
 		AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID, APIKey: wxpaysim.DemoAPIKey,
 		SignType: wxpay.SignHMACSHA256, APIVersion: APIv2, OrderTTL: 15 * time.Minute, Simulator: true,
-		Devices: Devices{MiniAppID: wxpaysim.DemoAppID, H5: true},
+		Devices: Devices{MPAppSecret: wxpaysim.DemoAppSecret, MiniAppID: wxpaysim.DemoAppID,
+			MiniAppSecret: wxpaysim.DemoAppSecret, H5: true},
 		Limits: Limits{MaxCheckoutsPerClient: 4, MaxStreamsPerClient: 32, CheckoutRatePerClient: 20,
 			MaxOpenOrdersPerClient: 10, MaxStreams: 10000, GatewayRatePerApp: 600, ClientIPHeader: "X-Forwarded-For"}}
 	if got := strings.Join(c.TrustedProxies, ","); got != "127.0.0.1,::1" {

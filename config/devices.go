@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"wxcheckout/wxpay/wxpaysim"
 )
 
 // Devices are the settings of the ways to pay beyond the Native QR
@@ -28,7 +30,11 @@ type Devices struct {
 
 func (c *Config) loadDevices(env func(string, string) string) error {
 	d := &c.Devices
-	d.MPAppSecret = env("WXPAY_MP_APPSECRET", "")
+	mpDefault := ""
+	if c.Simulator {
+		mpDefault = wxpaysim.DemoAppSecret // the simulator's official account
+	}
+	d.MPAppSecret = env("WXPAY_MP_APPSECRET", mpDefault)
 	d.MiniAppID = env("WXPAY_MINIPROGRAM_APPID", c.AppID)
 	d.MiniAppSecret = env("WXPAY_MINIPROGRAM_APPSECRET", d.MPAppSecret)
 	h5 := "0"
