@@ -164,7 +164,9 @@ func placeWith(t *testing.T, svc *checkout.Service) *models.Order {
 	return o
 }
 
-func jsapi(openid string) checkout.Way { return checkout.Way{TradeType: wxpay.TradeJSAPI, OpenID: openid} }
+func jsapi(openid string) checkout.Way {
+	return checkout.Way{TradeType: wxpay.TradeJSAPI, OpenID: openid}
+}
 
 func mweb(ip string) checkout.Way { return checkout.Way{TradeType: wxpay.TradeMWEB, ClientIP: ip} }
 
