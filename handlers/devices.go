@@ -105,9 +105,15 @@ func (h *Handler) pageMAC(parts ...string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:18])
 }
 
+// pageCookie sets a cookie of one order's page for life; a life of zero or
+// less deletes it (Max-Age=0: a MaxAge of 0 would leave a session cookie).
 func (h *Handler) pageCookie(c *gin.Context, token, name, value string, life time.Duration) {
+	maxAge := int(life / time.Second)
+	if maxAge <= 0 {
+		maxAge, value = -1, ""
+	}
 	c.SetSameSite(http.SameSiteLaxMode) // sent on WeChat's redirect back to us
-	c.SetCookie(name, value, int(life.Seconds()), "/pay/"+token, "", h.opt.SecureCookies, true)
+	c.SetCookie(name, value, maxAge, "/pay/"+token, "", h.opt.SecureCookies, true)
 }
 
 // startOAuth sends a shopper inside WeChat to the official account's
@@ -163,15 +169,20 @@ func (h *Handler) oauthReturn(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
+	// The openid is good whatever happens next: kept first, so that the page
+	// never sends this browser round the OAuth again for this order.
+	// On the site's clock, not the machine's; at least as long as a state.
+	life := max(o.ExpiresAt.Sub(h.opt.Now())+time.Hour, oauthStateLife)
+	h.pageCookie(c, o.Token, openIDCookie, openid+"."+h.pageMAC("openid", o.Token, openid), life)
 	if o.Status.Open() && !o.Expired(h.opt.Now()) {
-		if _, err := d.PayWith(ctx, o, checkout.Way{TradeType: wxpay.TradeJSAPI, OpenID: openid}); err != nil {
-			h.fail(c, err)
-			return
+		if _, err := d.PayWith(c.Request.Context(), o, checkout.Way{TradeType: wxpay.TradeJSAPI, OpenID: openid}); err != nil {
+			// Not an error page: the payment page says why (too many tries,
+			// WeChat down, too little time left) beside the QR and the link,
+			// and tries again when reloaded.
+			h.log.Warn("oauth: JSAPI order", "out_trade_no", o.OutTradeNo, "err", checkout.LogText(err),
+				"request_id", c.GetString(requestIDKey))
 		}
 	}
-	life := time.Until(o.ExpiresAt) + time.Hour
-	h.pageCookie(c, o.Token, openIDCookie, openid+"."+h.pageMAC("openid", o.Token, openid), life)
 	c.Redirect(http.StatusSeeOther, "/pay/"+o.Token)
 }
 
