@@ -60,7 +60,13 @@ func buy(t *testing.T, a *app, tab context.Context) string {
 // with WeixinJSBridge (the simulator's stand-in); the page becomes the
 // receipt by itself. The OAuth return cannot be replayed.
 func TestBrowserJSAPIInsideWeChat(t *testing.T) {
-	a := startApp(t, nil)
+	for _, v := range []string{"v2", "v3"} {
+		t.Run(v, func(t *testing.T) { testBrowserJSAPI(t, map[string]string{"WXPAY_API_VERSION": v}) })
+	}
+}
+
+func testBrowserJSAPI(t *testing.T, env map[string]string) {
+	a := startApp(t, env)
 	tab := newBrowserAs(t, uaWeChat)
 	token := buy(t, a, tab)
 	must(t, chromedp.Do(tab, chromedp.WaitVisible(`#sim-oauth-allow`)))
@@ -109,7 +115,13 @@ func TestBrowserJSAPIInsideWeChat(t *testing.T) {
 // checks the shopper's IP), paying there comes back to the page, which shows
 // the receipt.
 func TestBrowserH5InPhoneBrowser(t *testing.T) {
-	a := startApp(t, nil)
+	for _, v := range []string{"v2", "v3"} {
+		t.Run(v, func(t *testing.T) { testBrowserH5(t, map[string]string{"WXPAY_API_VERSION": v}) })
+	}
+}
+
+func testBrowserH5(t *testing.T, env map[string]string) {
+	a := startApp(t, env)
 	tab := newBrowserAs(t, uaPhone)
 	token := buy(t, a, tab)
 	must(t, chromedp.Do(tab, chromedp.WaitVisible(`#h5-pay`)))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"wxcheckout/checkout"
@@ -158,7 +159,8 @@ func (a *app) weChat() (checkout.WeChat, string, error) {
 			// reaches the shop, and must not POST anywhere they ask. Its
 			// orders live in the shop's database, so a restart keeps them.
 			sim, err := wxpaysim.Open(context.Background(), wxpaysim.Options{AppID: a.cfg.AppID, MchID: a.cfg.MchID,
-				AppSecret: a.cfg.Devices.MPAppSecret, MiniAppID: a.cfg.Devices.MiniAppID, MiniAppSecret: a.cfg.Devices.MiniAppSecret,
+				PublicBase: strings.TrimRight(a.cfg.PublicURL, "/") + "/sim", // mweb_url: where shoppers' browsers reach it
+				AppSecret:  a.cfg.Devices.MPAppSecret, MiniAppID: a.cfg.Devices.MiniAppID, MiniAppSecret: a.cfg.Devices.MiniAppSecret,
 				APIKey: a.cfg.APIKey, BasePath: "/sim", Logger: a.log.With("component", "wxpaysim"),
 				NotifyURLs: []string{a.cfg.NotifyEndpoint(), a.cfg.RefundNotifyEndpoint()}, State: a.store, V3Keys: simKeys})
 			if err != nil {
