@@ -77,6 +77,26 @@ func TestAppAndMiniProgramPaymentsAgainstTheSimulator(t *testing.T) {
 			if want, _ := wxpay.Sign(unsigned, a.cfg.APIKey, st); ap["sign"] != want {
 				t.Errorf("app_params sign %s, recomputed %s", ap["sign"], want)
 			}
+			// The APP order's pay_url opened on a PC shows a QR: a Native
+			// WeChat order of its own, which pays the same order.
+			var payURL string
+			if err := json.Unmarshal(out["pay_url"], &payURL); err != nil || payURL == "" {
+				t.Fatalf("pay_url %s: %v", out["pay_url"], err)
+			}
+			payURL = a.URL() + payURL[strings.Index(payURL, "/pay/"):]
+			if resp, err := http.Get(payURL + "/qr.png"); err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("the APP order's QR on a PC: %v %v", resp, err)
+			} else {
+				resp.Body.Close()
+			}
+			appOrder, err := a.svc.MerchantOrder(ctx, mustApp(t, a), "", "APP-"+string(st))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws, err := a.store.WxOrders(ctx, appOrder.ID)
+			if err != nil || len(ws) != 1 || ws[0].TradeType != wxpay.TradeNative || ws[0].PayURL == "" {
+				t.Fatalf("WeChat orders of the APP order %+v (%v): want one Native order for the PC", ws, err)
+			}
 			if err := a.sim.PayApp(ap); err != nil {
 				t.Fatalf("the simulator's SDK refused app_params: %v", err)
 			}
