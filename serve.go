@@ -71,8 +71,10 @@ func (a *app) wire() (err error) {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	a.store.SetLogger(a.log.With("component", "store"))
-	if err = a.store.SeedProducts(context.Background(), demoProducts); err != nil {
-		return err
+	if a.cfg.DemoProducts {
+		if err = a.store.SeedProducts(context.Background(), demoProducts); err != nil {
+			return err
+		}
 	}
 	wx, scanURL, err := a.weChat()
 	if err != nil {
@@ -84,7 +86,7 @@ func (a *app) wire() (err error) {
 		RefundNotifyURL:        a.cfg.RefundNotifyEndpoint(),
 		MaxOpenOrdersPerClient: a.cfg.MaxOpenOrdersPerClient,
 		PublicURL:              a.cfg.PublicURL, AllowPrivateNotify: a.cfg.GatewayAllowPrivateNotify,
-		Devices: a.checkoutDevices(),
+		Devices: a.checkoutDevices(), DefaultShop: defaultShop(a.cfg.Simulator),
 		Delivered: func() {
 			select {
 			case a.kick <- struct{}{}:
@@ -265,6 +267,16 @@ func serverIP(simulator bool) string {
 		}
 	}
 	return "127.0.0.1"
+}
+
+// defaultShop is what the shop shows until the owner saves settings: the
+// demo's name only on the simulator; a real shop shows a plain name until
+// its owner gives one.
+func defaultShop(simulator bool) models.ShopSettings {
+	if simulator {
+		return models.ShopSettings{ShopName: "微信支付示例商店", ShopNameEN: "WeChat Pay demo shop", MerchantName: "示例商户 · Demo merchant"}
+	}
+	return models.ShopSettings{}
 }
 
 var demoProducts = []models.Product{

@@ -14,37 +14,60 @@ import (
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
 // PlaceRequest is what the shopper chose. The amount is never part of it:
-// it comes from the product's price in the database.
+// it comes from the products' prices in the database.
 type PlaceRequest struct {
+	// Lines are the products and quantities of a cart; SKU and Quantity
+	// are one line (the shop's "buy" button), used when Lines is empty.
+	Lines    []Line
 	SKU      string
 	Quantity int
+	// Buyer is what the shopper told of themselves; checked against the
+	// details the owner asks for (ShopSettings.Ask).
+	Buyer    models.Buyer
 	ClientIP string
 	// ClientKey is what per-client limits count (the IP, or an IPv6 /64);
 	// ClientIP when empty.
 	ClientKey string
 }
 
+// Line is one product of a cart and how many.
+type Line struct {
+	SKU      string
+	Quantity int
+}
+
+func (r PlaceRequest) lines() []Line {
+	if len(r.Lines) > 0 {
+		return r.Lines
+	}
+	return []Line{{SKU: r.SKU, Quantity: r.Quantity}}
+}
+
 // PlaceOrder creates an order, calls unifiedorder and returns the order with
 // its code_url. On failure the order is kept as FAILED with the reason.
 func (s *Service) PlaceOrder(ctx context.Context, r PlaceRequest) (*models.Order, error) {
-	o, err := s.draftOrder(ctx, r)
+	o, err := s.draftOrder(ctx, r, true)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.store.CreateOrder(ctx, o, createdEvent(o)); err != nil {
-		return nil, newError(KindInternal, msgInternal, err)
+		return nil, storeError(err)
 	}
 	return s.prepay(ctx, o, "shopper")
 }
 
 // draftOrder checks a request and builds its order, not yet stored.
-func (s *Service) draftOrder(ctx context.Context, r PlaceRequest) (*models.Order, error) {
-	if r.Quantity < 1 || r.Quantity > s.set.MaxQty {
-		return nil, newError(KindInvalid, msgQuantity, nil, s.set.MaxQty)
-	}
-	p, err := s.store.ProductBySKU(ctx, r.SKU)
+// checkBuyer checks the buyer's details against what the owner asks for.
+func (s *Service) draftOrder(ctx context.Context, r PlaceRequest, checkBuyer bool) (*models.Order, error) {
+	q, err := s.Quote(ctx, r.lines())
 	if err != nil {
-		return nil, lookupError(err, msgNoProduct)
+		return nil, err
+	}
+	buyer := r.Buyer.Normalize()
+	if checkBuyer {
+		if err := invalidFields(buyer.Validate(s.ShopSettings(ctx).Ask)); err != nil {
+			return nil, err
+		}
 	}
 	if r.ClientKey == "" {
 		r.ClientKey = r.ClientIP
@@ -52,11 +75,22 @@ func (s *Service) draftOrder(ctx context.Context, r PlaceRequest) (*models.Order
 	if err := s.checkOpenOrders(ctx, r.ClientKey); err != nil {
 		return nil, err
 	}
-	o, err := s.newOrder(p, r)
+	o, err := s.newOrder(q, r)
 	if err != nil {
 		return nil, newError(KindInternal, msgInternal, err)
 	}
+	o.Buyer = buyer
 	return o, nil
+}
+
+// storeError is the error of a failed order creation: sold out (another
+// checkout took the last ones since the quote), or internal.
+func storeError(err error) error {
+	var so *store.SoldOutError
+	if errors.As(err, &so) {
+		return newError(KindConflict, msgSoldOut, err, so.Name)
+	}
+	return newError(KindInternal, msgInternal, err)
 }
 
 func createdEvent(o *models.Order) *models.OrderEvent {
@@ -64,7 +98,7 @@ func createdEvent(o *models.Order) *models.OrderEvent {
 		Summary: fmt.Sprintf("%s × %d = ¥%s, expires %s", o.SKU, o.Quantity, o.TotalFee.Yuan(), wxpay.FormatTime(o.ExpiresAt))}
 }
 
-func (s *Service) newOrder(p *models.Product, r PlaceRequest) (*models.Order, error) {
+func (s *Service) newOrder(q *Quote, r PlaceRequest) (*models.Order, error) {
 	// WeChat times have one-second resolution; truncating keeps the stored
 	// times identical to what was sent, so a re-entry sends the same fields.
 	now := s.now().UTC().Truncate(time.Second)
@@ -76,12 +110,17 @@ func (s *Service) newOrder(p *models.Product, r PlaceRequest) (*models.Order, er
 	if err != nil {
 		return nil, err
 	}
-	return &models.Order{
-		OutTradeNo: no, Token: token, ProductID: &p.ID, SKU: p.SKU, Body: p.Name, TradeType: wxpay.TradeNative,
-		Quantity: r.Quantity, UnitPrice: p.Price, TotalFee: p.Price * models.Money(r.Quantity),
+	first := q.Items[0]
+	o := &models.Order{
+		OutTradeNo: no, Token: token, ProductID: first.ProductID, SKU: first.SKU, Body: q.Body(), TradeType: wxpay.TradeNative,
+		Quantity: q.Count(), UnitPrice: first.UnitPrice, TotalFee: q.Total, Items: q.Items, Detail: q.Detail(),
 		Status: models.StatusNotPay, Prepay: models.PrepayPending, ClientIP: r.ClientIP, ClientKey: r.ClientKey,
 		TimeStart: now, ExpiresAt: now.Add(s.set.OrderTTL), NextQueryAt: now.Add(firstQueryAfter), CreatedAt: now,
-	}, nil
+	}
+	if len(q.Items) > 1 {
+		o.UnitPrice = 0 // several products: the lines have the prices
+	}
+	return o, nil
 }
 
 // unifiedOrderRequest is built only from stored fields, so that a retry or a
@@ -89,7 +128,7 @@ func (s *Service) newOrder(p *models.Product, r PlaceRequest) (*models.Order, er
 func (s *Service) unifiedOrderRequest(o *models.Order) *wxpay.UnifiedOrderRequest {
 	r := &wxpay.UnifiedOrderRequest{
 		TradeType: o.TradeType, AppID: o.AppID, Body: o.Body, OutTradeNo: o.OutTradeNo, TotalFee: int64(o.TotalFee),
-		SpbillCreateIP: s.set.ServerIP, NotifyURL: s.set.NotifyURL, ProductID: o.SKU,
+		SpbillCreateIP: s.set.ServerIP, NotifyURL: s.set.NotifyURL, ProductID: o.SKU, Detail: o.Detail,
 		TimeStart: o.TimeStart, TimeExpire: o.ExpiresAt,
 	}
 	switch o.TradeType {

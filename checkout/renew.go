@@ -38,7 +38,17 @@ func (s *Service) Renew(ctx context.Context, token, clientIP, clientKey string) 
 	if !o.Expired(s.now()) {
 		return o, nil // the latest of the chain is payable, or paid
 	}
-	next, err := s.draftOrder(ctx, PlaceRequest{SKU: o.SKU, Quantity: o.Quantity, ClientIP: clientIP, ClientKey: clientKey})
+	items, err := s.OrderItems(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	lines := make([]Line, len(items))
+	for i, it := range items {
+		lines[i] = Line{SKU: it.SKU, Quantity: it.Quantity}
+	}
+	// The buyer told their details once; a renewal keeps them as they were
+	// even if the owner asks for other details since.
+	next, err := s.draftOrder(ctx, PlaceRequest{Lines: lines, Buyer: o.Buyer, ClientIP: clientIP, ClientKey: clientKey}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +56,7 @@ func (s *Service) Renew(ctx context.Context, token, clientIP, clientKey string) 
 		func(cur models.Order) models.Change { return cur.Renewed(next.OutTradeNo, "shopper") })
 	switch {
 	case err != nil:
-		return nil, newError(KindInternal, msgInternal, err)
+		return nil, storeError(err)
 	case !created && prev.RenewedTo == "":
 		return prev, nil // paid in the meantime: its receipt
 	case !created:

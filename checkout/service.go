@@ -50,6 +50,9 @@ type Settings struct {
 
 	// Devices are the ways to pay beyond the Native QR (SPEC §9).
 	Devices Devices
+
+	// DefaultShop is what the shop shows until the owner saves settings.
+	DefaultShop models.ShopSettings
 }
 
 // Deps are the service's collaborators; Now and Rand default to the real ones.
@@ -76,6 +79,7 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	rand   io.Reader
+	shop   settingsCache
 }
 
 // New builds the service.

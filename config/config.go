@@ -54,6 +54,9 @@ type Config struct {
 	ClientCert *ClientCert
 	// Devices are JSAPI, H5 and the mini program's settings (SPEC §9).
 	Devices Devices
+	// DemoProducts (DEMO_PRODUCTS) seeds the demo catalog into a shop
+	// with no products.
+	DemoProducts bool
 	Limits
 }
 
@@ -117,6 +120,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := c.loadDevices(env); err != nil {
+		return c, err
+	}
+	if err := c.loadShop(env); err != nil {
 		return c, err
 	}
 	return c, c.loadV3Merchant(env)

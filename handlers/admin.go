@@ -40,6 +40,18 @@ type AdminService interface {
 	// Refunds (SPEC §8).
 	Refund(ctx context.Context, r checkout.RefundRequest) (ref *models.Refund, created bool, err error)
 	Refunds(ctx context.Context, o *models.Order) ([]models.Refund, error)
+
+	// The owner's shop: products, pictures, settings, fulfilment.
+	AllProducts(ctx context.Context) ([]models.Product, error)
+	Product(ctx context.Context, id uint) (*models.Product, error)
+	CreateProduct(ctx context.Context, p *models.Product) error
+	UpdateProduct(ctx context.Context, p *models.Product) error
+	SetProductActive(ctx context.Context, id uint, active bool) error
+	MoveProduct(ctx context.Context, id uint, delta int) error
+	SaveImage(ctx context.Context, img *models.Image) (uint, error)
+	SaveShopSettings(ctx context.Context, set models.ShopSettings) error
+	SetFulfilment(ctx context.Context, no string, f models.Fulfilment, trackingNo, actor string) (*models.Order, error)
+	OrderItems(ctx context.Context, o *models.Order) ([]models.OrderItem, error)
 }
 
 // AdminAuth signs admins in and out; *auth.Manager has it.

@@ -30,6 +30,13 @@ type Checkout interface {
 	Ping(ctx context.Context) error
 	// Watch streams the order's status changes until cancel is called.
 	Watch(outTradeNo string) (changes <-chan models.OrderStatus, cancel func())
+
+	// The shop (SPEC §6 "Products"): the owner's settings shown on every
+	// page, a cart's price, pictures, and an order's lines.
+	ShopSettings(ctx context.Context) models.ShopSettings
+	Quote(ctx context.Context, lines []checkout.Line) (*checkout.Quote, error)
+	Image(ctx context.Context, id uint) (*models.Image, error)
+	OrderItems(ctx context.Context, o *models.Order) ([]models.OrderItem, error)
 }
 
 // Options configure the web side.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"wxcheckout/models"
 	"wxcheckout/templates"
 )
 
@@ -46,6 +47,8 @@ type view struct {
 	// ShopLink makes the header's brand a link to the built-in shop; not
 	// on a gateway order's page, whose shopper belongs to a merchant.
 	ShopLink bool
+	// Shop is the owner's settings: name, merchant, logo, contact, footer.
+	Shop models.ShopSettings
 }
 
 // merchantPage is page data that belongs to a merchant's shopper.
@@ -61,7 +64,7 @@ func (h *Handler) render(c *gin.Context, status int, page, title string, data an
 		return
 	}
 	l := h.language(c)
-	v := view{L: l, Title: l.T(title), CSRF: c.GetString(csrfKey), Data: data, ShopLink: true}
+	v := view{L: l, Title: l.T(title), CSRF: c.GetString(csrfKey), Data: data, ShopLink: true, Shop: h.svc.ShopSettings(c.Request.Context())}
 	if m, ok := data.(merchantPage); ok && m.ForMerchant() {
 		v.ShopLink = false
 	}
@@ -73,4 +76,25 @@ func (h *Handler) render(c *gin.Context, status int, page, title string, data an
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// ShopName is the shop's name in the page's language: the owner's, or a
+// plain "online shop" until the owner gives one.
+func (v view) ShopName() string {
+	if v.L == LangEN && v.Shop.ShopNameEN != "" {
+		return v.Shop.ShopNameEN
+	}
+	if v.Shop.ShopName != "" {
+		return v.Shop.ShopName
+	}
+	return v.L.T("shop_default_name")
+}
+
+// MerchantName is who the shopper pays: the owner's merchant name, else
+// the shop's name.
+func (v view) MerchantName() string {
+	if v.Shop.MerchantName != "" {
+		return v.Shop.MerchantName
+	}
+	return v.ShopName()
 }

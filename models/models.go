@@ -22,15 +22,44 @@ func (m Money) Yuan() string {
 
 // Product is something the shop sells.
 type Product struct {
-	ID          uint   `gorm:"primaryKey"`
-	SKU         string `gorm:"size:32;uniqueIndex;not null"`
-	Name        string `gorm:"size:127;not null"` // Chinese name, sent as the order body
-	NameEN      string `gorm:"size:127"`
-	Description string
-	Price       Money `gorm:"not null"`
-	Active      bool  `gorm:"not null;default:true"`
-	CreatedAt   time.Time
+	ID            uint   `gorm:"primaryKey"`
+	SKU           string `gorm:"size:32;uniqueIndex;not null"`
+	Name          string `gorm:"size:127;not null"` // Chinese name, sent as the order body
+	NameEN        string `gorm:"size:127"`
+	Description   string
+	DescriptionEN string
+	Price         Money `gorm:"not null"`
+	Active        bool  `gorm:"not null;default:true"`
+	// Position orders the shop's list: smaller first, then by ID.
+	Position int `gorm:"not null;default:0"`
+	// ImageID is the product's picture (an Image); 0: none.
+	ImageID uint `gorm:"not null;default:0"`
+	// Stock is how many are left to sell; nil: not counted. A checkout
+	// holds its quantity until the order is paid (kept) or ends unpaid
+	// (given back).
+	Stock     *int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// DisplayName is the product's name in the shopper's language.
+func (p Product) DisplayName(lang string) string {
+	if lang == "en" && p.NameEN != "" {
+		return p.NameEN
+	}
+	return p.Name
+}
+
+// DisplayDescription is the description in the shopper's language.
+func (p Product) DisplayDescription(lang string) string {
+	if lang == "en" && p.DescriptionEN != "" {
+		return p.DescriptionEN
+	}
+	return p.Description
+}
+
+// SoldOut reports whether a counted product has none left.
+func (p Product) SoldOut() bool { return p.Stock != nil && *p.Stock <= 0 }
 
 // OrderStatus is what the outside sees of an order.
 type OrderStatus string
@@ -136,6 +165,30 @@ type Order struct {
 	RefundCount    int   `gorm:"not null;default:0"`
 
 	Merchant // empty for the shop's own orders
+
+	// The shop's own orders (SPEC §6 "Products"): the lines bought (empty
+	// for gateway orders and for orders older than the cart, whose one
+	// line is SKU × Quantity), the buyer's details and the goods' way.
+	Items []OrderItem `gorm:"foreignKey:OrderID"`
+	// Detail is the goods list sent to WeChat (v2 detail JSON), fixed at
+	// creation so that a re-entry sends the same fields.
+	Detail     string
+	Buyer      Buyer      `gorm:"embedded;embeddedPrefix:buyer_"`
+	Fulfilment Fulfilment `gorm:"size:16;not null;default:''"`
+	TrackingNo string     `gorm:"size:40"`
+	ShippedAt  *time.Time
+	// StockHeld is set while the order holds the stock of its stocked
+	// items: from checkout until it ends unpaid; a paid order keeps it.
+	StockHeld bool `gorm:"not null;default:false"`
+}
+
+// Lines are the order's items; an order from before the cart has its one
+// product line.
+func (o Order) Lines() []OrderItem {
+	if len(o.Items) > 0 || o.SKU == "" || o.Gateway() {
+		return o.Items
+	}
+	return []OrderItem{{OrderID: o.ID, ProductID: o.ProductID, SKU: o.SKU, Name: o.Body, UnitPrice: o.UnitPrice, Quantity: o.Quantity}}
 }
 
 // NotifyStyle is how a gateway order tells its merchant of a payment.

@@ -21,7 +21,29 @@ type Change struct {
 	Events  []*OrderEvent
 	// Deliveries are written only if the change applies.
 	Deliveries []*Delivery
+	// Stock is what the change does to the stock of the order's stocked
+	// items, applied by the store in the same transaction.
+	Stock StockMove
 }
+
+// StockMove is a change of the stock an order holds.
+type StockMove int
+
+const (
+	StockKeep StockMove = iota
+	// StockTake takes the order's quantities again: a payment of an order
+	// that had given its stock back (paid after it was closed). Stock
+	// never goes below zero; a shortfall flags the order FlagOversold.
+	StockTake
+	// StockGiveBack returns the quantities an unpaid order held.
+	StockGiveBack
+	// StockPassOn hands what the order held to its successor (a renewal).
+	StockPassOn
+)
+
+// FlagOversold: a payment came for goods whose stock had run out meanwhile
+// (the order had given its stock back, then was paid).
+const FlagOversold = "oversold"
 
 // Changed reports whether there is anything to write to the order.
 func (c Change) Changed() bool { return len(c.Columns) > 0 }
@@ -92,6 +114,10 @@ func (o Order) Pay(p Payment) (Change, error) {
 	after.OpenID, after.BankType, after.QueryAnomalies = p.OpenID, p.BankType, 0
 	after.PaidTradeNo = tradeNo
 	cols := []string{"status", "transaction_id", "paid_at", "open_id", "bank_type", "query_anomalies", "paid_trade_no"}
+	if !o.Gateway() && o.Fulfilment == FulfilNone {
+		after.Fulfilment = FulfilToShip // the shop's goods: the owner hands them over
+		cols = append(cols, "fulfilment")
+	}
 	summary := fmt.Sprintf("%s → PAID by %s, transaction_id %s, ¥%s", o.Status, p.Source, p.TransactionID, p.TotalFee.Yuan())
 	if tradeNo != o.OutTradeNo {
 		summary += " (WeChat order " + tradeNo + ")"
@@ -101,7 +127,11 @@ func (o Order) Pay(p Payment) (Change, error) {
 		cols = append(cols, "flags")
 		summary += fmt.Sprintf(" — paid after the order was %s locally", o.Status)
 	}
-	return Change{After: after, Columns: cols, Events: []*OrderEvent{statusEvent(p.Actor, true, "%s", summary)}}, nil
+	ch := Change{After: after, Columns: cols, Events: []*OrderEvent{statusEvent(p.Actor, true, "%s", summary)}}
+	if !o.StockHeld && o.Status != StatusNotPay {
+		ch.Stock = StockTake // gave its stock back when it ended; the store marks it held again
+	}
+	return ch, nil
 }
 
 // Prepaid records WeChat's answer to the order's placement: the code to pay.
@@ -121,8 +151,8 @@ func (o Order) Fail(reason, actor string) Change {
 	}
 	after := o
 	after.Status, after.Prepay, after.FailReason = StatusFailed, PrepayFailed, reason
-	return Change{After: after, Columns: []string{"status", "prepay", "fail_reason"},
-		Events: []*OrderEvent{statusEvent(actor, false, "%s → %s: %s", o.Status, StatusFailed, reason)}}
+	return after.givingBack(Change{After: after, Columns: []string{"status", "prepay", "fail_reason"},
+		Events: []*OrderEvent{statusEvent(actor, false, "%s → %s: %s", o.Status, StatusFailed, reason)}})
 }
 
 // Closing says why and by whom an order is closed; Flag, when set, marks
@@ -147,8 +177,20 @@ func (o Order) Close(c Closing) Change {
 		after.Flags, after.FailReason = o.withFlag(c.Flag), c.Reason
 		cols = append(cols, "flags", "fail_reason")
 	}
-	return Change{After: after, Columns: cols,
-		Events: []*OrderEvent{statusEvent(c.Actor, c.Flag == "", "%s → CLOSED: %s", o.Status, c.Reason)}}
+	return after.givingBack(Change{After: after, Columns: cols,
+		Events: []*OrderEvent{statusEvent(c.Actor, c.Flag == "", "%s → CLOSED: %s", o.Status, c.Reason)}})
+}
+
+// givingBack makes a change that ends an unpaid order give back the stock
+// it held.
+func (o Order) givingBack(ch Change) Change {
+	if !o.StockHeld {
+		return ch
+	}
+	ch.After.StockHeld = false
+	ch.Columns = append(ch.Columns, "stock_held")
+	ch.Stock = StockGiveBack
+	return ch
 }
 
 // Renewed points an order that can no longer be paid to the order that
@@ -159,8 +201,14 @@ func (o Order) Renewed(successor, actor string) Change {
 	}
 	after := o
 	after.RenewedTo = successor
-	return Change{After: after, Columns: []string{"renewed_to"},
+	ch := Change{After: after, Columns: []string{"renewed_to"},
 		Events: []*OrderEvent{{Kind: EventRenew, OK: true, Actor: actor, Summary: "renewed as " + successor}}}
+	if o.StockHeld && o.Status.Open() {
+		ch.After.StockHeld = false
+		ch.Columns = append(ch.Columns, "stock_held")
+		ch.Stock = StockPassOn
+	}
+	return ch
 }
 
 func (o Order) withFlag(f string) string {

@@ -11,8 +11,14 @@ import (
 )
 
 // CreateOrder inserts a new order with its first event.
+// An order of the shop's products holds their stock (see holdStock): when
+// some product has too little left it fails with a *SoldOutError and
+// nothing is created.
 func (s *Store) CreateOrder(ctx context.Context, o *models.Order, ev *models.OrderEvent) error {
 	return s.write(ctx, func(tx *gorm.DB) error {
+		if err := holdStock(tx, o); err != nil {
+			return err
+		}
 		if err := tx.Omit("Product").Create(o).Error; err != nil {
 			return fmt.Errorf("create order %s: %w", o.OutTradeNo, err)
 		}
@@ -104,7 +110,15 @@ func (s *Store) UpdateOrder(ctx context.Context, no string, decide func(cur mode
 func (s *Store) CreateSuccessor(ctx context.Context, prevNo string, o *models.Order, ev *models.OrderEvent,
 	decide func(prev models.Order) models.Change) (prev *models.Order, created bool, err error) {
 	err = s.write(ctx, func(tx *gorm.DB) error {
-		if prev, created, err = s.applyChange(tx, prevNo, decide); err != nil || !created {
+		var move models.StockMove
+		if prev, created, move, err = s.applyChangeMove(tx, prevNo, decide); err != nil || !created {
+			return err
+		}
+		if move == models.StockPassOn {
+			if err := passStock(tx, prev, o); err != nil {
+				return err
+			}
+		} else if err := holdStock(tx, o); err != nil {
 			return err
 		}
 		if err := tx.Omit("Product").Create(o).Error; err != nil {
@@ -119,9 +133,17 @@ func (s *Store) CreateSuccessor(ctx context.Context, prevNo string, o *models.Or
 }
 
 func (s *Store) applyChange(tx *gorm.DB, no string, decide func(cur models.Order) models.Change) (*models.Order, bool, error) {
+	o, applied, _, err := s.applyChangeMove(tx, no, decide)
+	return o, applied, err
+}
+
+// applyChangeMove is applyChange, also reporting the stock move of the
+// change when it applied; a take or give-back is done here, StockPassOn is
+// the caller's (CreateSuccessor).
+func (s *Store) applyChangeMove(tx *gorm.DB, no string, decide func(cur models.Order) models.Change) (*models.Order, bool, models.StockMove, error) {
 	var cur models.Order
 	if err := s.forUpdate(tx).Where("out_trade_no = ?", no).First(&cur).Error; err != nil {
-		return nil, false, notFound(err, "order "+no)
+		return nil, false, 0, notFound(err, "order "+no)
 	}
 	ch := decide(cur)
 	o, applied := &cur, false
@@ -131,19 +153,30 @@ func (s *Store) applyChange(tx *gorm.DB, no string, decide func(cur models.Order
 		res := tx.Model(&models.Order{ID: cur.ID}).Where("status = ?", cur.Status).
 			Select(append(ch.Columns, "updated_at")).Updates(&after)
 		if res.Error != nil {
-			return nil, false, fmt.Errorf("update order %s: %w", no, res.Error)
+			return nil, false, 0, fmt.Errorf("update order %s: %w", no, res.Error)
 		}
 		if applied = res.RowsAffected == 1; applied {
 			o = &after
 			if err := s.pg.notifyChanged(tx, no); err != nil {
-				return nil, false, err
+				return nil, false, 0, err
 			}
 			if err := addDeliveries(tx, o, ch.Deliveries); err != nil {
-				return nil, false, err
+				return nil, false, 0, err
+			}
+			ev, err := moveStock(tx, o, ch.Stock)
+			if err != nil {
+				return nil, false, 0, err
+			}
+			if ev != nil {
+				ch.Events = append(ch.Events, ev)
 			}
 		}
 	}
-	return o, applied, addEvents(tx, o, ch.Events)
+	move := models.StockKeep
+	if applied {
+		move = ch.Stock
+	}
+	return o, applied, move, addEvents(tx, o, ch.Events)
 }
 
 // DueOrders claims unpaid orders whose next query time has come, oldest

@@ -78,7 +78,7 @@ func Open(path string) (*Store, error) {
 }
 
 // tables are every table the store keeps.
-var tables = []any{&models.Product{}, &models.Order{}, &models.OrderEvent{}, &models.Setting{}, &models.AdminSession{}, &models.MerchantApp{}, &models.Delivery{}, &models.Refund{}, &models.WxOrder{}, &simOrder{}}
+var tables = []any{&models.Product{}, &models.Order{}, &models.OrderEvent{}, &models.Setting{}, &models.AdminSession{}, &models.MerchantApp{}, &models.Delivery{}, &models.Refund{}, &models.WxOrder{}, &models.OrderItem{}, &models.Image{}, &simOrder{}}
 
 // migrate brings the schema up to date; AutoMigrate only adds tables,
 // columns and indexes, so existing data is kept.
