@@ -49,6 +49,9 @@ type view struct {
 	ShopLink bool
 	// Shop is the owner's settings: name, merchant, logo, contact, footer.
 	Shop models.ShopSettings
+	// Admin is set on the admin console's pages (signed in): they load
+	// admin.css and admin.js.
+	Admin bool
 }
 
 // merchantPage is page data that belongs to a merchant's shopper.
@@ -65,6 +68,9 @@ func (h *Handler) render(c *gin.Context, status int, page, title string, data an
 	}
 	l := h.language(c)
 	v := view{L: l, Title: l.T(title), CSRF: c.GetString(csrfKey), Data: data, ShopLink: true, Shop: h.svc.ShopSettings(c.Request.Context())}
+	if _, ok := c.Get(adminKey); ok {
+		v.Admin = true
+	}
 	if m, ok := data.(merchantPage); ok && m.ForMerchant() {
 		v.ShopLink = false
 	}

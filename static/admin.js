@@ -1,0 +1,2 @@
+// The admin console: loaded on admin pages only (layout.html).
+"use strict";
