@@ -56,7 +56,7 @@ func (h *Handler) readUploadForm(c *gin.Context) {
 // none was sent, else the i18n key of a refusal.
 func uploadedImage(c *gin.Context, field string) (*models.Image, string) {
 	fh, err := c.FormFile(field)
-	if errors.Is(err, http.ErrMissingFile) || (err == nil && fh.Size == 0 && fh.Filename == "") {
+	if errors.Is(err, http.ErrMissingFile) || errors.Is(err, http.ErrNotMultipart) || (err == nil && fh.Size == 0 && fh.Filename == "") {
 		return nil, ""
 	}
 	if err != nil {
