@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"database/sql"
 	"encoding/binary"
 	"hash/crc32"
@@ -77,8 +78,7 @@ func badUploads(t *testing.T) []struct {
 	binary.BigEndian.PutUint32(bomb[16:], 100000)
 	binary.BigEndian.PutUint32(bomb[20:], 100000)
 	binary.BigEndian.PutUint32(bomb[29:], crc32.ChecksumIEEE(bomb[12:29]))
-	var zip bytes.Buffer // 5000×5000 of nothing: a few kB
-	png.Encode(&zip, image.NewGray(image.Rect(0, 0, 5000, 5000)))
+	zip := zeroPNG(4097, 600) // a real picture of nothing, too wide: a few kB
 	oversized := append(testPNG(t, 4, 4), make([]byte, 2<<20)...)
 	big := testPNG(t, 8, 8)
 	return []struct {
@@ -91,7 +91,7 @@ func badUploads(t *testing.T) []struct {
 		{"svg", fileUpload{"", "photo.png", []byte(`<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>`)}, "仅支持 PNG、JPEG、GIF 或 WebP 图片"},
 		{"oversized", fileUpload{"", "big.png", oversized}, "图片超过 2 MB"},
 		{"bomb header", fileUpload{"", "bomb.png", bomb}, "图片尺寸过大"},
-		{"decompression bomb", fileUpload{"", "zip.png", zip.Bytes()}, "图片尺寸过大"},
+		{"decompression bomb", fileUpload{"", "zip.png", zip}, "图片尺寸过大"},
 		{"corrupt", fileUpload{"", "cut.png", big[:len(big)/2]}, "图片已损坏或不完整"},
 	}
 }
@@ -121,4 +121,32 @@ func withToken(t *testing.T, r *testrig.Rig, b *http.Client, form url.Values) ur
 		out[k] = v
 	}
 	return out
+}
+
+// zeroPNG is a valid w×h grey PNG of zeros: a decompression bomb, tiny
+// on the wire, w×h bytes once decoded.
+func zeroPNG(w, h int) []byte {
+	chunk := func(out *bytes.Buffer, kind string, data []byte) {
+		binary.Write(out, binary.BigEndian, uint32(len(data)))
+		out.WriteString(kind)
+		out.Write(data)
+		binary.Write(out, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(kind), data...)))
+	}
+	var idat bytes.Buffer
+	z, _ := zlib.NewWriterLevel(&idat, zlib.BestCompression)
+	row := make([]byte, w+1) // filter byte 0, then w zero pixels
+	for range h {
+		z.Write(row)
+	}
+	z.Close()
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
+	ihdr[8] = 8 // bit depth; colour type 0 (grey)
+	var out bytes.Buffer
+	out.WriteString("\x89PNG\r\n\x1a\n")
+	chunk(&out, "IHDR", ihdr)
+	chunk(&out, "IDAT", idat.Bytes())
+	chunk(&out, "IEND", nil)
+	return out.Bytes()
 }
