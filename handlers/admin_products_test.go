@@ -172,6 +172,9 @@ func TestAdminProductValidation(t *testing.T) {
 		if m := re.FindStringSubmatch(p.Body); m == nil || !strings.Contains(m[1], tt.msg) {
 			t.Errorf("%s=%q: message %v, want %q", tt.field, tt.value, m, tt.msg)
 		}
+		if !strings.Contains(p.Body, `aria-invalid="true" aria-describedby="err-`+tt.field+`"`) {
+			t.Errorf("%s=%q: the field is not marked invalid", tt.field, tt.value)
+		}
 		typed := `value="128.50"`
 		if tt.field == "price" {
 			typed = `value="` + html.EscapeString(tt.value) + `"`
