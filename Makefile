@@ -49,6 +49,7 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseNotification$$' -fuzztime $(FUZZTIME) ./wxpay/v3/
 	go test -run '^$$' -fuzz '^FuzzDecodeReply$$' -fuzztime $(FUZZTIME) ./wxpay/sns/
 	go test -run '^$$' -fuzz '^FuzzPayJSAPI$$' -fuzztime $(FUZZTIME) ./wxpay/wxpaysim/
+	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./imaging/
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./wxpay/

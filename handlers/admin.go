@@ -118,7 +118,12 @@ func adminSession(c *gin.Context) *auth.Session {
 	return as
 }
 
-// adminHome sends /admin to the order list.
+// adminHome sends /admin to the order list; the admin of a shop with no
+// product yet to the products, to add the first.
 func (h *Handler) adminHome(c *gin.Context) {
+	if ps, err := h.opt.Admin.AllProducts(c.Request.Context()); err == nil && len(ps) == 0 {
+		c.Redirect(http.StatusSeeOther, "/admin/products")
+		return
+	}
 	c.Redirect(http.StatusSeeOther, "/admin/orders")
 }

@@ -37,12 +37,13 @@ func (h *Handler) logRequests(c *gin.Context) {
 
 // maxBody caps every request body: the largest legitimate ones are small
 // forms and WeChat's notifications (which have their own 64 KiB cap).
+// The admin's forms with a picture get maxUploadBody (images.go).
 const maxBody = 1 << 20
 
 // limitBody makes an oversized body fail to read instead of filling memory.
 func (h *Handler) limitBody(c *gin.Context) {
 	if c.Request.Body != nil {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, bodyLimit(c))
 	}
 	c.Next()
 }

@@ -32,6 +32,7 @@ func (h *Handler) Routes() *gin.Engine {
 	r.POST("/wxpay/refund-notify", h.limitNotifyRefusals, h.refundNotify)
 	r.POST("/wxpay/v3/notify", h.limitNotifyRefusalsV3, h.notifyV3)
 	r.GET("/healthz", h.health)
+	r.GET("/images/:id", h.image)
 	r.StaticFS("/static", filesOnly{http.FS(static.FS)})
 
 	// The merchant gateway's epay V1 endpoints (SPEC §6), at the site root
@@ -66,6 +67,17 @@ func (h *Handler) Routes() *gin.Engine {
 		admin.POST("/apps/:pid/rotate", h.requireAdminCSRF, h.adminRotateApp)
 		admin.POST("/apps/:pid/enable", h.requireAdminCSRF, h.adminEnableApp)
 		admin.POST("/apps/:pid/disable", h.requireAdminCSRF, h.adminDisableApp)
+		// The owner's products and settings (issue 16); forms with a
+		// picture are read (readUploadForm) before their token is checked.
+		admin.GET("/products", h.adminProducts)
+		admin.GET("/products/new", h.adminNewProduct)
+		admin.POST("/products", h.readUploadForm, h.requireAdminCSRF, h.adminCreateProduct)
+		admin.GET("/products/:id", h.adminProduct)
+		admin.POST("/products/:id", h.readUploadForm, h.requireAdminCSRF, h.adminUpdateProduct)
+		admin.POST("/products/:id/move", h.requireAdminCSRF, h.adminMoveProduct)
+		admin.POST("/products/:id/active", h.requireAdminCSRF, h.adminSetProductActive)
+		admin.GET("/settings", h.adminSettings)
+		admin.POST("/settings", h.readUploadForm, h.requireAdminCSRF, h.adminSaveSettings)
 	}
 
 	if h.opt.Simulator != nil {
