@@ -127,7 +127,7 @@ func xmlFields(s string) ([][2]string, error) {
 	d := xml.NewDecoder(strings.NewReader(s))
 	d.Strict = true
 	var out [][2]string
-	depth, name := 0, ""
+	depth, roots, name := 0, 0, ""
 	var text strings.Builder
 	for {
 		tok, err := d.Token()
@@ -140,7 +140,10 @@ func xmlFields(s string) ([][2]string, error) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			depth++
-			if depth > 2 || len(out) >= maxExchangeFields {
+			if depth == 1 {
+				roots++
+			}
+			if depth > 2 || roots > 1 || len(out) >= maxExchangeFields {
 				return nil, errNotFlat
 			}
 			name = t.Name.Local
@@ -199,8 +202,7 @@ func flatten(prefix string, obj map[string]any, depth int, out *[][2]string) boo
 		switch v := obj[k].(type) {
 		case map[string]any:
 			if depth >= maxJSONDepth {
-				b, _ := json.Marshal(v)
-				*out = append(*out, [2]string{name, string(b)})
+				*out = append(*out, [2]string{name, compactJSON(v)})
 			} else if !flatten(name+".", v, depth+1, out) {
 				return false
 			}
@@ -209,11 +211,22 @@ func flatten(prefix string, obj map[string]any, depth int, out *[][2]string) boo
 		case nil:
 			*out = append(*out, [2]string{name, "null"})
 		default:
-			b, _ := json.Marshal(v)
-			*out = append(*out, [2]string{name, string(b)})
+			*out = append(*out, [2]string{name, compactJSON(v)})
 		}
 	}
 	return true
+}
+
+// compactJSON writes a decoded value back as it was, without escaping
+// HTML (the template does that).
+func compactJSON(v any) string {
+	var b strings.Builder
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	if e.Encode(v) != nil {
+		return ""
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // shownValue shortens signatures and hides anything named like a key
@@ -224,8 +237,8 @@ func shownValue(name, v string) string {
 	case "key", "api_key", "apikey", "api_v3_key", "secret", "app_secret", "appsecret", "password":
 		return "••••••"
 	case "sign", "paysign", "signature":
-		if len(v) > 12 {
-			return v[:8] + "…" + v[len(v)-4:]
+		if r := []rune(v); len(r) > 12 {
+			return string(r[:8]) + "…" + string(r[len(r)-4:])
 		}
 	}
 	if len(v) > maxFieldValue {
