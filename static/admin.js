@@ -42,3 +42,10 @@ document.addEventListener("submit", function (ev) {
     buttons.forEach(function (b) { b.disabled = false; });
   }, { once: true });
 });
+
+// On a narrow screen the chart scrolls inside its box: start at today.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll(".chart-scroll").forEach(function (el) {
+    el.scrollLeft = el.scrollWidth;
+  });
+});
