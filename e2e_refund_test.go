@@ -156,7 +156,11 @@ func fillRefund(t *testing.T, tab context.Context, amount, reason string, confir
 // to, whose flash it returns; ok says whether the flash must be a success.
 func submitRefund(t *testing.T, tab context.Context, ok bool) string {
 	t.Helper()
-	browse(t, tab, chromedp.Evaluate[bool](`window.__submitted = true`))
+	// admin.js asks before a refund (window.confirm): answer yes, and note
+	// the question, which must name the amount typed.
+	browse(t, tab, chromedp.Evaluate[bool](`window.__submitted = true;
+		window.confirm = function (q) { sessionStorage.setItem("asked", q); return true; }; true`))
+	amount := browse(t, tab, chromedp.Evaluate[string](`document.querySelector('#refund-amount').value.trim()`))
 	must(t, chromedp.Do(tab, chromedp.Click(`#refund`)))
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -171,6 +175,9 @@ func submitRefund(t *testing.T, tab context.Context, ok bool) string {
 			t.Fatalf("no page with a flash after submitting the refund (last error %v)", err)
 		}
 		time.Sleep(50 * time.Millisecond) // the polling interval, not an assertion
+	}
+	if asked := browse(t, tab, chromedp.Evaluate[string](`sessionStorage.getItem("asked") || ""`)); !strings.Contains(asked, "¥"+amount) {
+		t.Errorf("asked %q before the refund, want a question naming ¥%s", asked, amount)
 	}
 	class := browse(t, tab, chromedp.AttributeValue(`#flash`, "class")).Value
 	msg := browse(t, tab, chromedp.Text(`#flash`))

@@ -133,7 +133,7 @@ func TestAdminOrderPageShowsFlagsAndRawXML(t *testing.T) {
 		`data-flag="paid_after_close"`, `data-flag="amount_mismatch"`, "× 1", `data-flag="invalid_sign"`, "× 2",
 		`data-alert="amount_mismatch"`, `data-alert="bad_sign"`,
 		`data-kind="unifiedorder"`, `data-kind="notify"`, `data-kind="closeorder"`, `data-kind="status"`,
-		"&lt;out_trade_no&gt;", "<details>", "4200000001202611221234567890",
+		"&lt;out_trade_no&gt;", `<details class="raw">`, "4200000001202611221234567890",
 	} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("order page lacks %s", want)

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,58 +15,95 @@ import (
 // adminPageSize is how many orders one page of the list shows.
 const adminPageSize = 50
 
-var errBadFilter = errors.New("bad filter")
-
 // orderQuery is the admin's filter as typed, kept to re-fill the form and
 // to build links that keep it (pages, CSV).
 type orderQuery struct {
-	Status string
-	From   string // yyyy-mm-dd, Beijing day, inclusive
-	To     string // yyyy-mm-dd, Beijing day, inclusive
-	Q      string
-	Page   int
+	Status     string
+	Fulfilment string
+	From       string // yyyy-mm-dd, Beijing day, inclusive
+	To         string // yyyy-mm-dd, Beijing day, inclusive
+	Q          string
+	Page       int
 }
 
-// parseOrderQuery reads ?status=&from=&to=&q=&page= into a store filter.
-// Dates are Beijing days, whatever the server's zone: "to" includes its day.
-func parseOrderQuery(c *gin.Context) (orderQuery, models.OrderFilter, error) {
-	q := orderQuery{Status: c.Query("status"), From: c.Query("from"), To: c.Query("to"),
-		Q: strings.TrimSpace(c.Query("q")), Page: 1}
-	var f models.OrderFilter
-	switch models.OrderStatus(q.Status) {
+// filterErrors maps a filter field to the i18n key of what is wrong with it.
+type filterErrors map[string]string
+
+// parseOrderQuery reads ?status=&fulfilment=&from=&to=&q=&page= into a
+// store filter. Dates are Beijing days, whatever the server's zone: "to"
+// includes its day. Anything wrong is named per field, for the form.
+func parseOrderQuery(c *gin.Context) (orderQuery, models.OrderFilter, filterErrors) {
+	q := orderQuery{Status: c.Query("status"), Fulfilment: c.Query("fulfilment"), From: strings.TrimSpace(c.Query("from")),
+		To: strings.TrimSpace(c.Query("to")), Q: strings.TrimSpace(c.Query("q")), Page: 1}
+	f := models.OrderFilter{Status: models.OrderStatus(q.Status), Fulfilment: models.Fulfilment(q.Fulfilment), Query: q.Q}
+	bad := filterErrors{}
+	switch f.Status {
 	case "", models.StatusNotPay, models.StatusPaid, models.StatusRefund, models.StatusClosed, models.StatusFailed:
-		f.Status = models.OrderStatus(q.Status)
 	default:
-		return q, f, errBadFilter
+		bad["status"] = "adm_err_status"
 	}
-	var err error
-	if q.From != "" {
-		if f.From, err = time.ParseInLocation(time.DateOnly, q.From, wxpay.Beijing()); err != nil {
-			return q, f, errBadFilter
-		}
+	if f.Fulfilment != models.FulfilNone && !f.Fulfilment.Valid() {
+		bad["fulfilment"] = "adm_err_fulfilment"
 	}
-	if q.To != "" {
-		if f.To, err = time.ParseInLocation(time.DateOnly, q.To, wxpay.Beijing()); err != nil {
-			return q, f, errBadFilter
-		}
+	var ok bool
+	if f.From, ok = parseDay(q.From); !ok {
+		bad["from"] = "adm_err_date"
+	}
+	if f.To, ok = parseDay(q.To); !ok {
+		bad["to"] = "adm_err_date"
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.From.After(f.To) {
+		bad["from"] = "adm_err_from_after_to"
+	}
+	if !f.To.IsZero() {
 		f.To = f.To.AddDate(0, 0, 1)
 	}
 	if len(q.Q) > 64 {
-		return q, f, errBadFilter
+		bad["q"] = "adm_err_query_long"
 	}
-	f.Query = q.Q
 	if p := c.Query("page"); p != "" {
+		var err error
 		if q.Page, err = strconv.Atoi(p); err != nil || q.Page < 1 || q.Page > 1_000_000 {
-			return q, f, errBadFilter
+			q.Page = 1
+			bad["page"] = "adm_err_page"
 		}
 	}
-	return q, f, nil
+	if len(bad) == 0 {
+		bad = nil
+	}
+	return q, f, bad
+}
+
+// parseDay reads a yyyy-mm-dd Beijing day; "" is no day.
+func parseDay(s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, true
+	}
+	if len(s) != len(time.DateOnly) {
+		return time.Time{}, false
+	}
+	t, err := time.ParseInLocation(time.DateOnly, s, wxpay.Beijing())
+	if err != nil || t.Year() < 2000 || t.Year() > 2100 {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// text is the reasons in l, one per line, for the CSV's plain answer.
+func (e filterErrors) text(l Lang) string {
+	var lines []string
+	for _, k := range []string{"status", "fulfilment", "from", "to", "q", "page"} {
+		if key, ok := e[k]; ok {
+			lines = append(lines, k+": "+l.T(key))
+		}
+	}
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // values encodes the filter, and the page when it is not the first.
 func (q orderQuery) values(page int) string {
 	v := url.Values{}
-	for k, s := range map[string]string{"status": q.Status, "from": q.From, "to": q.To, "q": q.Q} {
+	for k, s := range map[string]string{"status": q.Status, "fulfilment": q.Fulfilment, "from": q.From, "to": q.To, "q": q.Q} {
 		if s != "" {
 			v.Set(k, s)
 		}

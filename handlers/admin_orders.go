@@ -3,17 +3,20 @@ package handlers
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"wxcheckout/models"
 )
 
-// orderRow is one line of the list, with times already in Beijing time.
+// orderRow is one line of the list, with times already in Beijing time and
+// the status and fulfilment labelled in the admin's language.
 type orderRow struct {
 	OutTradeNo    string
 	Created       string
 	Status        string
+	Badge         statusBadge
 	SKU, Product  string
 	Quantity      int
 	Yuan          string
@@ -21,12 +24,47 @@ type orderRow struct {
 	TransactionID string
 	PaidAt        string
 	Flags         []string
+	Fulfilment    string // models.Fulfilment, "" for none
+	FulfilLabel   string
+	TrackingNo    string
+	BuyerName     string
 }
 
-func newOrderRow(o *models.Order) orderRow {
+// statusBadge is an order's status as the admin reads it: the raw value
+// (SPEC's) in data-status, the label in the page's language, and an unpaid
+// order past its expiry shown as expired before the poller closes it.
+type statusBadge struct {
+	Status  string
+	Expired bool
+	Label   string
+}
+
+// Class is the badge's CSS modifier.
+func (b statusBadge) Class() string {
+	if b.Expired {
+		return "EXPIRED"
+	}
+	return b.Status
+}
+
+func newStatusBadge(o *models.Order, now time.Time, l Lang) statusBadge {
+	b := statusBadge{Status: string(o.Status), Expired: o.Status == models.StatusNotPay && o.Expired(now)}
+	b.Label = statusLabel(b, l)
+	return b
+}
+
+func statusLabel(b statusBadge, l Lang) string {
+	if b.Expired {
+		return l.T("status_EXPIRED")
+	}
+	return l.T("status_" + b.Status)
+}
+
+func newOrderRow(o *models.Order, now time.Time, l Lang) orderRow {
 	r := orderRow{OutTradeNo: o.OutTradeNo, Created: beijingTime(o.CreatedAt), Status: string(o.Status),
-		SKU: o.SKU, Product: o.Body, Quantity: o.Quantity, Yuan: o.TotalFee.Yuan(),
-		TransactionID: o.TransactionID, PaidAt: beijingTimePtr(o.PaidAt)}
+		Badge: newStatusBadge(o, now, l), SKU: o.SKU, Product: o.Body, Quantity: o.Quantity, Yuan: o.TotalFee.Yuan(),
+		TransactionID: o.TransactionID, PaidAt: beijingTimePtr(o.PaidAt), Fulfilment: string(o.Fulfilment),
+		FulfilLabel: l.T("fulfil_" + string(o.Fulfilment)), TrackingNo: o.TrackingNo, BuyerName: o.Buyer.Name}
 	if o.RefundedFee > 0 {
 		r.RefundedYuan = o.RefundedFee.Yuan()
 	}
@@ -37,30 +75,40 @@ func newOrderRow(o *models.Order) orderRow {
 }
 
 type adminOrdersData struct {
-	Query    orderQuery
-	Statuses []models.OrderStatus
-	Rows     []orderRow
-	Totals   models.OrderTotals
-	PaidYuan string
-	Page     int
-	Pages    int
-	PrevURL  string
-	NextURL  string
-	CSVURL   string
-	Chart    chartData
+	Query       orderQuery
+	Errors      filterErrors // field → i18n key; the page answers 400
+	Statuses    []models.OrderStatus
+	Fulfilments []models.Fulfilment
+	Rows        []orderRow
+	Totals      models.OrderTotals
+	PaidYuan    string
+	Page        int
+	Pages       int
+	PrevURL     string
+	NextURL     string
+	CSVURL      string
+	Chart       chartData
 }
 
 // adminOrders lists the orders the filter selects, newest first, with the
-// filter's totals and the 30-day chart.
+// filter's totals and the 30-day chart. A bad filter shows the form again
+// with what is wrong next to the field, as typed, and no orders (400).
 func (h *Handler) adminOrders(c *gin.Context) {
-	q, f, err := parseOrderQuery(c)
+	q, f, bad := parseOrderQuery(c)
+	ctx := c.Request.Context()
+	chart, err := h.paidChart(ctx, h.language(c))
 	if err != nil {
-		h.renderError(c, http.StatusBadRequest, msgBadRequest)
+		h.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	totals, err := h.opt.Admin.OrderTotals(ctx, f)
-	if err != nil {
+	d := adminOrdersData{Query: q, Errors: bad, Page: q.Page, Chart: chart, Pages: 1,
+		Statuses:    []models.OrderStatus{models.StatusNotPay, models.StatusPaid, models.StatusRefund, models.StatusClosed, models.StatusFailed},
+		Fulfilments: []models.Fulfilment{models.FulfilToShip, models.FulfilShipped, models.FulfilDone}}
+	if bad != nil {
+		h.render(c, http.StatusBadRequest, "admin_orders", "admin_orders_title", d)
+		return
+	}
+	if d.Totals, err = h.opt.Admin.OrderTotals(ctx, f); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -69,17 +117,11 @@ func (h *Handler) adminOrders(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	chart, err := h.paidChart(ctx)
-	if err != nil {
-		h.fail(c, err)
-		return
-	}
-	d := adminOrdersData{Query: q, Totals: totals, PaidYuan: totals.PaidFee.Yuan(), Page: q.Page, Chart: chart,
-		Pages:    max(1, int((totals.Count+adminPageSize-1)/adminPageSize)),
-		Statuses: []models.OrderStatus{models.StatusNotPay, models.StatusPaid, models.StatusRefund, models.StatusClosed, models.StatusFailed},
-		CSVURL:   "/admin/orders.csv" + q.values(1)}
+	d.PaidYuan, d.CSVURL = d.Totals.PaidFee.Yuan(), "/admin/orders.csv"+q.values(1)
+	d.Pages = max(1, int((d.Totals.Count+adminPageSize-1)/adminPageSize))
+	now, l := h.opt.Now(), h.language(c)
 	for i := range orders {
-		d.Rows = append(d.Rows, newOrderRow(&orders[i]))
+		d.Rows = append(d.Rows, newOrderRow(&orders[i], now, l))
 	}
 	if q.Page > 1 {
 		d.PrevURL = "/admin/orders" + q.values(q.Page-1)

@@ -72,7 +72,7 @@ func TestAdminOrdersFiltersPagesAndTotals(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"?status=WHATEVER", "?from=2026-13-01", "?page=0", "?page=x", "?to=yesterday"} {
+	for _, bad := range []string{"?status=WHATEVER", "?from=2026-13-01", "?page=0", "?page=x", "?to=yesterday", "?from=2026-11-22&to=2026-11-21", "?fulfilment=lost"} {
 		if p := adminGet(t, r, b, "/admin/orders"+bad); p.Status != 400 {
 			t.Errorf("%s = %d, want 400", bad, p.Status)
 		}
@@ -147,14 +147,16 @@ func TestAdminCSVExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	header := strings.Join(recs[0], ",")
-	if header != "out_trade_no,created,status,sku,product,qty,amount_yuan,amount_fen,transaction_id,paid_at,flags,refunded_yuan,refunded_fen" {
+	if header != "商户订单号,下单时间（北京时间）,状态,状态代码,已过期,商品编号,商品,商品明细,数量,金额（元）,金额（分）,微信支付单号,支付时间（北京时间）,标记,已退款（元）,已退款（分）,收货人,手机号,收货地址,备注,发货状态,运单号" {
 		t.Errorf("header = %s", header)
 	}
 	if len(recs) != 2 {
 		t.Fatalf("%d rows, want the one paid COFFEE order: %v", len(recs)-1, recs)
 	}
 	row := recs[1]
-	want := []string{o.OutTradeNo, "2026-11-22 18:00:00", "PAID", "COFFEE", "咖啡豆", "1", "58.00", "5800", paymentFor(o, time.Time{}).TransactionID, "2026-11-22 18:00:00", "", "0.00", "0"}
+	// Order and transaction numbers as ="…": Excel keeps them as text.
+	want := []string{`="` + o.OutTradeNo + `"`, "2026-11-22 18:00:00", "已支付", "PAID", "", "COFFEE", "咖啡豆", "咖啡豆 ×1", "1", "58.00", "5800",
+		`="` + paymentFor(o, time.Time{}).TransactionID + `"`, "2026-11-22 18:00:00", "", "0.00", "0", "", "", "", "", "待发货", ""}
 	if strings.Join(row, "|") != strings.Join(want, "|") {
 		t.Errorf("row = %q\nwant  %q", row, want)
 	}
@@ -188,16 +190,16 @@ func TestAdminCSVGuardsAgainstFormulas(t *testing.T) {
 		t.Fatalf("%d rows, want 5", len(recs)-1)
 	}
 	for _, rec := range recs[1:] {
-		for _, col := range []int{4, 10} { // product, flags
+		for _, col := range []int{6, 7, 13} { // product, items, flags
 			if !strings.HasPrefix(rec[col], "'") || strings.ContainsAny(rec[col][:1], "=+-@\t") {
 				t.Errorf("cell %q is not defused", rec[col])
 			}
 		}
 	}
-	if recs[1][4] != `'=HYPERLINK("http://evil.example","x")` {
+	if recs[1][6] != `'=HYPERLINK("http://evil.example","x")` {
 		t.Errorf("product = %q, want the text kept behind an apostrophe", recs[1][4])
 	}
-	if recs[1][6] != "58.00" || recs[1][7] != "5800" {
-		t.Errorf("amounts = %q %q, want untouched", recs[1][6], recs[1][7])
+	if recs[1][9] != "58.00" || recs[1][10] != "5800" || recs[1][4] != "是" {
+		t.Errorf("amounts = %q %q, expired %q; want untouched, and the expired order said to be", recs[1][9], recs[1][10], recs[1][4])
 	}
 }

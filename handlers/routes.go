@@ -59,6 +59,7 @@ func (h *Handler) Routes() *gin.Engine {
 		admin.POST("/orders/:out_trade_no/sync", h.requireAdminCSRF, h.adminSync)
 		admin.POST("/orders/:out_trade_no/close", h.requireAdminCSRF, h.adminClose)
 		admin.POST("/orders/:out_trade_no/refunds", h.requireAdminCSRF, h.adminRefund)
+		admin.POST("/orders/:out_trade_no/fulfilment", h.requireAdminCSRF, h.adminFulfil)
 		admin.POST("/orders/:out_trade_no/deliveries/:id/resend", h.requireAdminCSRF, h.adminResendDelivery)
 		admin.GET("/deliveries", h.adminDeliveries)
 		admin.GET("/apps", h.adminApps)

@@ -26,10 +26,11 @@ type AdminSession struct {
 // From and To bound created_at as a half-open range [From, To); zero means
 // unbounded. Query matches out_trade_no, transaction_id, SKU or product name.
 type OrderFilter struct {
-	Status OrderStatus
-	From   time.Time
-	To     time.Time
-	Query  string
+	Status     OrderStatus
+	Fulfilment Fulfilment // "" for any
+	From       time.Time
+	To         time.Time
+	Query      string
 }
 
 // OrderTotals sum up the orders a filter selects.

@@ -17,6 +17,9 @@ func (s *Store) filtered(ctx context.Context, f models.OrderFilter) *gorm.DB {
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
+	if f.Fulfilment != models.FulfilNone {
+		q = q.Where("fulfilment = ?", f.Fulfilment)
+	}
 	if !f.From.IsZero() {
 		q = q.Where("created_at >= ?", f.From.UTC())
 	}
