@@ -19,6 +19,13 @@ type Quote struct {
 // Quote prices a cart. The same product twice is one line; every product
 // must be on sale, every quantity within MaxQty.
 func (s *Service) Quote(ctx context.Context, lines []Line) (*Quote, error) {
+	return s.quote(ctx, lines, true)
+}
+
+// quote is Quote; checkStock false leaves the stock to the store, which
+// takes it or refuses in the order's transaction (a renewal passes on what
+// its predecessor holds, which the products' stock no longer shows).
+func (s *Service) quote(ctx context.Context, lines []Line, checkStock bool) (*Quote, error) {
 	merged, err := s.mergeLines(lines)
 	if err != nil {
 		return nil, err
@@ -37,7 +44,7 @@ func (s *Service) Quote(ctx context.Context, lines []Line) (*Quote, error) {
 		if !ok {
 			return nil, newError(KindNotFound, msgNoProduct, fmt.Errorf("product %q", l.SKU))
 		}
-		if p.Stock != nil && *p.Stock < l.Quantity {
+		if checkStock && p.Stock != nil && *p.Stock < l.Quantity {
 			return nil, newError(KindConflict, msgSoldOut, fmt.Errorf("%s: %d left, %d wanted", p.SKU, *p.Stock, l.Quantity), p.Name)
 		}
 		id := p.ID
