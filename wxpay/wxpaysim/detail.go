@@ -37,7 +37,7 @@ var (
 func parseDetail(raw []byte, n goodsNames) ([]Goods, error) {
 	bad := func(format string, a ...any) error { return fmt.Errorf(n.prefix+format, a...) }
 	var d struct {
-		CostPrice   *json.Number                 `json:"cost_price"`
+		CostPrice   json.RawMessage              `json:"cost_price"`
 		GoodsDetail []map[string]json.RawMessage `json:"goods_detail"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -45,7 +45,8 @@ func parseDetail(raw []byte, n goodsNames) ([]Goods, error) {
 	if !utf8.Valid(raw) || dec.Decode(&d) != nil || dec.More() {
 		return nil, bad("参数格式错误，须为JSON对象（detail is not a JSON object）")
 	}
-	if d.CostPrice != nil && !isFen(*d.CostPrice) {
+	var cost json.Number
+	if d.CostPrice != nil && (!field(map[string]json.RawMessage{"cost_price": d.CostPrice}, "cost_price", &cost) || !isFen(cost)) {
 		return nil, bad(".cost_price须为整数，单位为分")
 	}
 	goods := make([]Goods, 0, len(d.GoodsDetail))
@@ -81,6 +82,9 @@ func field(g map[string]json.RawMessage, name string, v any) bool {
 	if !ok {
 		_, isString := v.(*string)
 		return isString && name == "goods_name"
+	}
+	if _, isNumber := v.(*json.Number); isNumber && (len(raw) == 0 || raw[0] == '"') {
+		return false // a number in a string ("2") is not WeChat's Int
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
