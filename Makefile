@@ -49,6 +49,8 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzParseNotification$$' -fuzztime $(FUZZTIME) ./wxpay/v3/
 	go test -run '^$$' -fuzz '^FuzzDecodeReply$$' -fuzztime $(FUZZTIME) ./wxpay/sns/
 	go test -run '^$$' -fuzz '^FuzzPayJSAPI$$' -fuzztime $(FUZZTIME) ./wxpay/wxpaysim/
+	go test -run '^$$' -fuzz '^FuzzParseYuan$$' -fuzztime $(FUZZTIME) ./models/
+	go test -run '^$$' -fuzz '^FuzzBuyerValidate$$' -fuzztime $(FUZZTIME) ./models/
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./wxpay/
