@@ -317,3 +317,33 @@ func TestRecoveredPrepayKeepsOrGivesBackStock(t *testing.T) {
 }
 
 func asError(err error, e **checkout.Error) bool { return errors.As(err, e) }
+
+func TestDuplicateNotificationsTakeStockOnce(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	p := stocked(t, r, "TEA", 3800, 6)
+	must(t, r.Sim.Inject(wxpaysim.Fault{Kind: wxpaysim.FaultDuplicate, Copies: 15}))
+	o, err := buy(context.Background(), r, "TEA", 2)
+	must(t, err)
+	must(t, r.Sim.Pay(o.CodeURL))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		answered := 0
+		for _, d := range r.Sim.Deliveries() {
+			if d.OutTradeNo == o.OutTradeNo && d.Accepted {
+				answered++
+			}
+		}
+		if answered >= 15 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 15 copies acknowledged", answered)
+		}
+	}
+	got := r.Order(t, o.OutTradeNo)
+	if got.Status != models.StatusPaid || paidTransitions(t, r, got) != 1 || !got.StockHeld {
+		t.Errorf("order %s, paid %d times, holding %v; want PAID once, holding", got.Status, paidTransitions(t, r, got), got.StockHeld)
+	}
+	if s := stockOf(t, r, p.ID); s != 4 {
+		t.Errorf("stock = %d after 15 copies of the notification, want 4", s)
+	}
+}

@@ -83,7 +83,9 @@ func TestStockOnAnyDatabase(t *testing.T) {
 			nos = append(nos, o.OutTradeNo)
 		}
 	}
-	closing := func(cur models.Order) models.Change { return cur.Close(models.Closing{Reason: "expired", Actor: "reconciler", At: anyDBNow}) }
+	closing := func(cur models.Order) models.Change {
+		return cur.Close(models.Closing{Reason: "expired", Actor: "reconciler", At: anyDBNow})
+	}
 	for _, no := range nos { // every order closed by four racing closers
 		for range 4 {
 			wg.Go(func() {
