@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"wxcheckout/models"
 )
@@ -128,12 +129,30 @@ type goodsLine struct {
 	Price     int64  `json:"price"`
 }
 
-// Detail lists the goods for WeChat's detail field.
+// maxDetailBytes is WeChat's limit on detail (String(6000)).
+const maxDetailBytes = 6000
+
+// Detail lists every line of the goods for WeChat's detail field, within
+// its 6000 bytes: when the names of a large cart would not fit, each is
+// shortened (never cut inside a character) until they do.
 func (q *Quote) Detail() string {
+	for nameBytes := 256; ; nameBytes = nameBytes * 3 / 4 {
+		if d := q.detail(nameBytes); len(d) <= maxDetailBytes || nameBytes < 12 {
+			return d
+		}
+	}
+}
+
+// detail is the detail JSON with names of at most nameBytes bytes. HTML is
+// not escaped: "<" as \u003c would spend six bytes of WeChat's limit.
+func (q *Quote) detail(nameBytes int) string {
 	d := goodsDetail{CostPrice: int64(q.Total)}
 	for _, it := range q.Items {
-		d.GoodsDetail = append(d.GoodsDetail, goodsLine{GoodsID: it.SKU, GoodsName: cutBytes(it.Name, 256), Quantity: it.Quantity, Price: int64(it.UnitPrice)})
+		d.GoodsDetail = append(d.GoodsDetail, goodsLine{GoodsID: it.SKU, GoodsName: cutBytes(it.Name, nameBytes), Quantity: it.Quantity, Price: int64(it.UnitPrice)})
 	}
-	b, _ := json.Marshal(d) // plain structs: cannot fail
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(d) // plain structs: cannot fail
+	return strings.TrimSuffix(b.String(), "\n")
 }

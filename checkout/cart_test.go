@@ -173,3 +173,33 @@ func TestCartBodyAndDetailReachWeChat(t *testing.T) {
 		}
 	}
 }
+
+// The largest cart (MaxCartLines lines of the longest names, in four-byte
+// characters and characters JSON escapes) still fits WeChat's 6000 bytes
+// of detail, and WeChat accepts it.
+func TestLargestCartDetailFitsWeChat(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	var lines []checkout.Line
+	for i := range checkout.MaxCartLines {
+		sku := strings.Repeat("S", 30) + string(rune('A'+i/26)) + string(rune('A'+i%26))
+		name := strings.Repeat("𠀀", 30) + strings.Repeat("<&\"", 10)
+		product(t, r, sku, name, 100)
+		lines = append(lines, checkout.Line{SKU: sku, Quantity: 1})
+	}
+	o, err := placeCart(r, lines...)
+	if err != nil {
+		t.Fatalf("largest cart: %v", err)
+	}
+	var d v2Detail
+	if len(o.Detail) > 6000 || json.Unmarshal([]byte(o.Detail), &d) != nil || len(d.GoodsDetail) != checkout.MaxCartLines {
+		t.Fatalf("detail of %d bytes, %d lines: want ≤6000 bytes listing all %d", len(o.Detail), len(d.GoodsDetail), checkout.MaxCartLines)
+	}
+	for _, g := range d.GoodsDetail {
+		if !utf8.ValidString(g.GoodsName) || !strings.HasPrefix(strings.Repeat("𠀀", 30)+strings.Repeat("<&\"", 10), g.GoodsName) || g.GoodsName == "" {
+			t.Errorf("goods_name %q: want a whole-character prefix of the name", g.GoodsName)
+		}
+	}
+	if info, _ := r.Sim.Order(o.OutTradeNo); len(info.Goods) != checkout.MaxCartLines {
+		t.Errorf("WeChat lists %d goods, want %d", len(info.Goods), checkout.MaxCartLines)
+	}
+}
