@@ -51,6 +51,8 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzDecodeReply$$' -fuzztime $(FUZZTIME) ./wxpay/sns/
 	go test -run '^$$' -fuzz '^FuzzPayJSAPI$$' -fuzztime $(FUZZTIME) ./wxpay/wxpaysim/
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./imaging/
+	go test -run '^$$' -fuzz '^FuzzParseYuan$$' -fuzztime $(FUZZTIME) ./models/
+	go test -run '^$$' -fuzz '^FuzzBuyerValidate$$' -fuzztime $(FUZZTIME) ./models/
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./wxpay/

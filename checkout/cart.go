@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"wxcheckout/models"
 )
@@ -19,6 +20,13 @@ type Quote struct {
 // Quote prices a cart. The same product twice is one line; every product
 // must be on sale, every quantity within MaxQty.
 func (s *Service) Quote(ctx context.Context, lines []Line) (*Quote, error) {
+	return s.quote(ctx, lines, true)
+}
+
+// quote is Quote; checkStock false leaves the stock to the store, which
+// takes it or refuses in the order's transaction (a renewal passes on what
+// its predecessor holds, which the products' stock no longer shows).
+func (s *Service) quote(ctx context.Context, lines []Line, checkStock bool) (*Quote, error) {
 	merged, err := s.mergeLines(lines)
 	if err != nil {
 		return nil, err
@@ -37,7 +45,7 @@ func (s *Service) Quote(ctx context.Context, lines []Line) (*Quote, error) {
 		if !ok {
 			return nil, newError(KindNotFound, msgNoProduct, fmt.Errorf("product %q", l.SKU))
 		}
-		if p.Stock != nil && *p.Stock < l.Quantity {
+		if checkStock && p.Stock != nil && *p.Stock < l.Quantity {
 			return nil, newError(KindConflict, msgSoldOut, fmt.Errorf("%s: %d left, %d wanted", p.SKU, *p.Stock, l.Quantity), p.Name)
 		}
 		id := p.ID
@@ -121,12 +129,30 @@ type goodsLine struct {
 	Price     int64  `json:"price"`
 }
 
-// Detail lists the goods for WeChat's detail field.
+// maxDetailBytes is WeChat's limit on detail (String(6000)).
+const maxDetailBytes = 6000
+
+// Detail lists every line of the goods for WeChat's detail field, within
+// its 6000 bytes: when the names of a large cart would not fit, each is
+// shortened (never cut inside a character) until they do.
 func (q *Quote) Detail() string {
+	for nameBytes := 256; ; nameBytes = nameBytes * 3 / 4 {
+		if d := q.detail(nameBytes); len(d) <= maxDetailBytes || nameBytes < 12 {
+			return d
+		}
+	}
+}
+
+// detail is the detail JSON with names of at most nameBytes bytes. HTML is
+// not escaped: "<" as \u003c would spend six bytes of WeChat's limit.
+func (q *Quote) detail(nameBytes int) string {
 	d := goodsDetail{CostPrice: int64(q.Total)}
 	for _, it := range q.Items {
-		d.GoodsDetail = append(d.GoodsDetail, goodsLine{GoodsID: it.SKU, GoodsName: cutBytes(it.Name, 256), Quantity: it.Quantity, Price: int64(it.UnitPrice)})
+		d.GoodsDetail = append(d.GoodsDetail, goodsLine{GoodsID: it.SKU, GoodsName: cutBytes(it.Name, nameBytes), Quantity: it.Quantity, Price: int64(it.UnitPrice)})
 	}
-	b, _ := json.Marshal(d) // plain structs: cannot fail
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(d) // plain structs: cannot fail
+	return strings.TrimSuffix(b.String(), "\n")
 }

@@ -46,7 +46,7 @@ func (r PlaceRequest) lines() []Line {
 // PlaceOrder creates an order, calls unifiedorder and returns the order with
 // its code_url. On failure the order is kept as FAILED with the reason.
 func (s *Service) PlaceOrder(ctx context.Context, r PlaceRequest) (*models.Order, error) {
-	o, err := s.draftOrder(ctx, r, true)
+	o, err := s.draftOrder(ctx, r, false)
 	if err != nil {
 		return nil, err
 	}
@@ -57,14 +57,15 @@ func (s *Service) PlaceOrder(ctx context.Context, r PlaceRequest) (*models.Order
 }
 
 // draftOrder checks a request and builds its order, not yet stored.
-// checkBuyer checks the buyer's details against what the owner asks for.
-func (s *Service) draftOrder(ctx context.Context, r PlaceRequest, checkBuyer bool) (*models.Order, error) {
-	q, err := s.Quote(ctx, r.lines())
+// A renewal keeps the buyer's details as they were told, and its stock is
+// the store's to pass on or take (see quote).
+func (s *Service) draftOrder(ctx context.Context, r PlaceRequest, renewal bool) (*models.Order, error) {
+	q, err := s.quote(ctx, r.lines(), !renewal)
 	if err != nil {
 		return nil, err
 	}
 	buyer := r.Buyer.Normalize()
-	if checkBuyer {
+	if !renewal {
 		if err := invalidFields(buyer.Validate(s.ShopSettings(ctx).Ask)); err != nil {
 			return nil, err
 		}

@@ -48,7 +48,7 @@ func (s *Service) Renew(ctx context.Context, token, clientIP, clientKey string) 
 	}
 	// The buyer told their details once; a renewal keeps them as they were
 	// even if the owner asks for other details since.
-	next, err := s.draftOrder(ctx, PlaceRequest{Lines: lines, Buyer: o.Buyer, ClientIP: clientIP, ClientKey: clientKey}, false)
+	next, err := s.draftOrder(ctx, PlaceRequest{Lines: lines, Buyer: o.Buyer, ClientIP: clientIP, ClientKey: clientKey}, true)
 	if err != nil {
 		return nil, err
 	}

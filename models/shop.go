@@ -1,7 +1,6 @@
 package models
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -54,10 +53,10 @@ func (s ShopSettings) Validate() map[string]string {
 		switch {
 		case required && strings.TrimSpace(v) == "":
 			bad[field] = "err_field_required"
-		case !utf8.ValidString(v) || utf8.RuneCountInString(v) > max:
-			bad[field] = "err_field_too_long"
-		case hasControl(v):
+		case !utf8.ValidString(v) || hasControl(v) || (field != "footer" && hasControlOrBreak(v)):
 			bad[field] = "err_field_control"
+		case utf8.RuneCountInString(v) > max:
+			bad[field] = "err_field_too_long"
 		}
 	}
 	check("shop_name", s.ShopName, MaxShopNameLen, true)
@@ -104,6 +103,7 @@ func (b Buyer) Validate(ask BuyerFields) map[string]string {
 	bad := map[string]string{}
 	text := func(field, v string, asked, required bool, min, max int) {
 		n := utf8.RuneCountInString(v)
+		multiline := field == "address" || field == "note"
 		switch {
 		case !asked && v != "":
 			bad[field] = "err_field_not_asked"
@@ -111,7 +111,7 @@ func (b Buyer) Validate(ask BuyerFields) map[string]string {
 		case v == "" && required:
 			bad[field] = "err_field_required"
 		case v == "":
-		case !utf8.ValidString(v) || hasControl(v):
+		case !utf8.ValidString(v) || hasControl(v) || (!multiline && hasControlOrBreak(v)):
 			bad[field] = "err_field_control"
 		case n > max:
 			bad[field] = "err_field_too_long"
@@ -132,14 +132,23 @@ func (b Buyer) Validate(ask BuyerFields) map[string]string {
 // Empty reports whether the buyer told nothing.
 func (b Buyer) Empty() bool { return b == Buyer{} }
 
+// hasControl reports control characters other than line breaks, the
+// Unicode line and paragraph separators, and the bidirectional controls
+// that make text read other than it is stored (U+202E and its kin).
 func hasControl(s string) bool {
 	for _, r := range s {
-		if unicode.IsControl(r) && r != '\n' && r != '\r' {
+		switch {
+		case unicode.IsControl(r) && r != '\n' && r != '\r',
+			r == '\u2028', r == '\u2029', r == '\u061c', r == '\u200e', r == '\u200f',
+			r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\ufeff':
 			return true
 		}
 	}
-	return strings.ContainsAny(s, "\u2028\u2029\u202e")
+	return false
 }
+
+// hasControlOrBreak is hasControl for a one-line field: line breaks too.
+func hasControlOrBreak(s string) bool { return hasControl(s) || strings.ContainsAny(s, "\r\n") }
 
 // Fulfilment is how far a paid order of goods got to its buyer.
 type Fulfilment string
@@ -225,7 +234,7 @@ func (p Product) Validate() map[string]string {
 		switch {
 		case required && strings.TrimSpace(v) == "":
 			bad[field] = "err_field_required"
-		case !utf8.ValidString(v) || hasControl(v):
+		case !utf8.ValidString(v) || hasControl(v) || (strings.HasPrefix(field, "name") && hasControlOrBreak(v)):
 			bad[field] = "err_field_control"
 		case utf8.RuneCountInString(v) > max:
 			bad[field] = "err_field_too_long"
@@ -243,30 +252,6 @@ func (p Product) Validate() map[string]string {
 	}
 	return bad
 }
-
-// ParseYuan reads an amount the owner typed in yuan ("58", "9.9", "0.01",
-// "1,280.00") as fen. It never goes through a float.
-func ParseYuan(s string) (Money, error) {
-	s = strings.ReplaceAll(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "¥")), ",", "")
-	if !yuanPattern.MatchString(s) {
-		return 0, fmt.Errorf("not an amount in yuan: %q", s)
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	var m Money
-	for _, c := range whole {
-		m = m*10 + Money(c-'0')
-	}
-	m *= 100
-	switch len(frac) {
-	case 1:
-		m += Money(frac[0]-'0') * 10
-	case 2:
-		m += Money(frac[0]-'0')*10 + Money(frac[1]-'0')
-	}
-	return m, nil
-}
-
-var yuanPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$`)
 
 // Fulfil sets how far a paid order's goods got; an unpaid order does not
 // change. ev, when set, is recorded with it.

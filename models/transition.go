@@ -128,8 +128,11 @@ func (o Order) Pay(p Payment) (Change, error) {
 		summary += fmt.Sprintf(" — paid after the order was %s locally", o.Status)
 	}
 	ch := Change{After: after, Columns: cols, Events: []*OrderEvent{statusEvent(p.Actor, true, "%s", summary)}}
-	if !o.StockHeld && o.Status != StatusNotPay {
-		ch.Stock = StockTake // gave its stock back when it ended; the store marks it held again
+	if !o.StockHeld && (o.Status != StatusNotPay || o.RenewedTo != "") {
+		// It gave its stock back when it ended, or passed it on to its
+		// renewal (which keeps it while it can be paid): the goods of this
+		// payment are taken again; the store marks the order as holding.
+		ch.Stock = StockTake
 	}
 	return ch, nil
 }

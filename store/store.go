@@ -139,7 +139,16 @@ func (s *Store) SeedProducts(ctx context.Context, products []models.Product) err
 		if n > 0 {
 			return nil
 		}
-		if err := tx.Create(&products).Error; err != nil {
+		// A copy without IDs: gorm writes the new IDs into what it inserts,
+		// and a caller's slice (a package's demo catalog) seeded again would
+		// then insert explicit IDs, which PostgreSQL's sequence never sees —
+		// the next product created would collide with them.
+		fresh := make([]models.Product, len(products))
+		for i, p := range products {
+			p.ID = 0
+			fresh[i] = p
+		}
+		if err := tx.Create(&fresh).Error; err != nil {
 			return fmt.Errorf("seed products: %w", err)
 		}
 		return nil

@@ -47,7 +47,8 @@ func (a *Adapter) Client() *Client { return a.c }
 // MWEB → H5's h5_url as MwebURL (r.SpbillCreateIP is the shopper's
 // payer_client_ip; r.SceneInfo's wap_name and wap_url become h5_info's
 // app_name and app_url), APP → prepay_id. Body is the description,
-// TotalFee the amount; v2's product_id and other fields without a v3
+// TotalFee the amount, Detail (v2's JSON) v3's detail object (see
+// DetailFromV2); v2's product_id and other fields without a v3
 // counterpart are not sent.
 func (a *Adapter) UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest) (*wxpay.UnifiedOrderResponse, error) {
 	notifyURL := a.notifyURL
@@ -73,30 +74,34 @@ func (a *Adapter) UnifiedOrder(ctx context.Context, r *wxpay.UnifiedOrderRequest
 // place sends r as the order of its trade type and returns the field of
 // the reply that answers it (code_url, prepay_id or h5_url) and its value.
 func (a *Adapter) place(ctx context.Context, r *wxpay.UnifiedOrderRequest, notifyURL string) (field, value string, x *wxpay.Exchange, err error) {
+	detail, err := DetailFromV2(r.Detail)
+	if err != nil {
+		return "", "", nil, err
+	}
 	switch r.TradeType {
 	case "", wxpay.TradeNative:
 		resp, err := a.c.NativeOrder(ctx, NativeRequest{Description: r.Body, OutTradeNo: r.OutTradeNo,
-			TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee})
+			TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee, Detail: detail})
 		if err != nil {
 			return "", "", nil, err
 		}
 		return "code_url", resp.CodeURL, resp.Exchange, nil
 	case wxpay.TradeJSAPI:
 		resp, err := a.c.JSAPIOrder(ctx, JSAPIRequest{AppID: r.AppID, OpenID: r.OpenID, Description: r.Body,
-			OutTradeNo: r.OutTradeNo, TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee})
+			OutTradeNo: r.OutTradeNo, TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee, Detail: detail})
 		if err != nil {
 			return "", "", nil, err
 		}
 		return "prepay_id", resp.PrepayID, resp.Exchange, nil
 	case wxpay.TradeMWEB:
-		resp, err := a.h5Order(ctx, r, notifyURL)
+		resp, err := a.h5Order(ctx, r, notifyURL, detail)
 		if err != nil {
 			return "", "", nil, err
 		}
 		return "h5_url", resp.H5URL, resp.Exchange, nil
 	case wxpay.TradeAPP:
 		resp, err := a.c.AppOrder(ctx, AppRequest{AppID: r.AppID, Description: r.Body, OutTradeNo: r.OutTradeNo,
-			TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee})
+			TimeExpire: r.TimeExpire, NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee, Detail: detail})
 		if err != nil {
 			return "", "", nil, err
 		}
@@ -108,7 +113,7 @@ func (a *Adapter) place(ctx context.Context, r *wxpay.UnifiedOrderRequest, notif
 // h5Order is UnifiedOrder's MWEB: v2's scene_info
 // {"h5_info":{"type":"Wap","wap_url","wap_name"}} (wxpay.H5SceneInfo), when
 // given, names the site in h5_info.
-func (a *Adapter) h5Order(ctx context.Context, r *wxpay.UnifiedOrderRequest, notifyURL string) (*H5Response, error) {
+func (a *Adapter) h5Order(ctx context.Context, r *wxpay.UnifiedOrderRequest, notifyURL string, detail *Detail) (*H5Response, error) {
 	var scene struct {
 		H5Info struct {
 			WapURL  string `json:"wap_url"`
@@ -122,7 +127,7 @@ func (a *Adapter) h5Order(ctx context.Context, r *wxpay.UnifiedOrderRequest, not
 	}
 	return a.c.H5Order(ctx, H5Request{AppID: r.AppID, PayerClientIP: r.SpbillCreateIP, AppName: scene.H5Info.WapName,
 		AppURL: scene.H5Info.WapURL, Description: r.Body, OutTradeNo: r.OutTradeNo, TimeExpire: r.TimeExpire,
-		NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee})
+		NotifyURL: notifyURL, Attach: r.Attach, Total: r.TotalFee, Detail: detail})
 }
 
 // JSAPIPayParams is the client's second signature of a JSAPI prepay_id

@@ -44,6 +44,7 @@ type JSAPIRequest struct {
 	NotifyURL   string
 	Attach      string
 	Total       int64
+	Detail      *Detail // optional: the goods
 }
 
 // PrepayResponse is a successful JSAPI or APP order: its prepay_id, valid
@@ -60,7 +61,7 @@ func (c *Client) JSAPIOrder(ctx context.Context, r JSAPIRequest) (*PrepayRespons
 		return nil, fmt.Errorf("%w: payer.openid is required for JSAPI and at most 128 bytes", wxpay.ErrInvalidParam)
 	}
 	body, err := c.orderBody(r.AppID, NativeRequest{Description: r.Description, OutTradeNo: r.OutTradeNo,
-		TimeExpire: r.TimeExpire, NotifyURL: r.NotifyURL, Attach: r.Attach, Total: r.Total})
+		TimeExpire: r.TimeExpire, NotifyURL: r.NotifyURL, Attach: r.Attach, Total: r.Total, Detail: r.Detail})
 	if err != nil {
 		return nil, err
 	}
@@ -82,12 +83,13 @@ type AppRequest struct {
 	NotifyURL   string
 	Attach      string
 	Total       int64
+	Detail      *Detail // optional: the goods
 }
 
 // AppOrder places an APP order (POST /v3/pay/transactions/app).
 func (c *Client) AppOrder(ctx context.Context, r AppRequest) (*PrepayResponse, error) {
 	body, err := c.orderBody(r.AppID, NativeRequest{Description: r.Description, OutTradeNo: r.OutTradeNo,
-		TimeExpire: r.TimeExpire, NotifyURL: r.NotifyURL, Attach: r.Attach, Total: r.Total})
+		TimeExpire: r.TimeExpire, NotifyURL: r.NotifyURL, Attach: r.Attach, Total: r.Total, Detail: r.Detail})
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +114,7 @@ type H5Request struct {
 	NotifyURL     string
 	Attach        string
 	Total         int64
+	Detail        *Detail // optional: the goods
 }
 
 // H5Response is a successful H5 order: the cashier page to send the shopper
@@ -136,7 +139,7 @@ func (c *Client) H5Order(ctx context.Context, r H5Request) (*H5Response, error) 
 		return nil, bad("h5_info.app_url must be at most 128 bytes of UTF-8")
 	}
 	body, err := c.orderBody(r.AppID, NativeRequest{Description: r.Description, OutTradeNo: r.OutTradeNo,
-		TimeExpire: r.TimeExpire, NotifyURL: r.NotifyURL, Attach: r.Attach, Total: r.Total})
+		TimeExpire: r.TimeExpire, NotifyURL: r.NotifyURL, Attach: r.Attach, Total: r.Total, Detail: r.Detail})
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ type NativeRequest struct {
 	NotifyURL   string    // default Config.NotifyURL
 	Attach      string    // optional, ≤128 bytes, echoed back
 	Total       int64     // fen, > 0
+	Detail      *Detail   // optional: the goods
 }
 
 // NativeResponse is a successful Native order.
@@ -44,6 +45,7 @@ type orderJSON struct {
 	Amount      amountJSON `json:"amount"`
 	Payer       *payerJSON `json:"payer,omitempty"`
 	SceneInfo   *sceneJSON `json:"scene_info,omitempty"`
+	Detail      *Detail    `json:"detail,omitempty"`
 }
 
 type amountJSON struct {
@@ -102,8 +104,11 @@ func (c *Client) orderBody(appID string, r NativeRequest) (*orderJSON, error) {
 	if err := c.validate(&r, notifyURL); err != nil {
 		return nil, err
 	}
+	if err := r.Detail.validate(); err != nil {
+		return nil, err
+	}
 	body := &orderJSON{AppID: appID, MchID: c.cfg.MchID, Description: r.Description, OutTradeNo: r.OutTradeNo,
-		NotifyURL: notifyURL, Attach: r.Attach, Amount: amountJSON{Total: r.Total, Currency: "CNY"}}
+		NotifyURL: notifyURL, Attach: r.Attach, Amount: amountJSON{Total: r.Total, Currency: "CNY"}, Detail: r.Detail}
 	if !r.TimeExpire.IsZero() {
 		body.TimeExpire = FormatTime(r.TimeExpire)
 	}

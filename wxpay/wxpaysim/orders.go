@@ -63,6 +63,8 @@ type OrderInfo struct {
 	TradeType     string    `json:"trade_type"`         // NATIVE, JSAPI, MWEB or APP
 	AppID         string    `json:"appid"`              // the app it was placed for
 	OpenID        string    `json:"openid,omitempty"`   // the payer (JSAPI: from the start)
+	Detail        string    `json:"detail,omitempty"`   // the detail as sent (v3: compacted JSON)
+	Goods         []Goods   `json:"goods,omitempty"`    // what the detail lists
 }
 
 func (o *order) outTradeNo() string { return o.fields["out_trade_no"] }
@@ -91,6 +93,7 @@ func (o *order) info() OrderInfo {
 		Body: o.body(), NotifyURL: o.fields["notify_url"], PrepayID: o.prepayID,
 		CodeURL: o.codeURL, Created: o.created, TransactionID: o.transactionID, Delivered: o.delivered,
 		APIVersion: o.apiVersion(), TradeType: o.tradeType, AppID: o.fields["appid"], OpenID: o.payer(),
+		Detail: o.fields["detail"], Goods: o.goods(),
 	}
 	if o.tradeType != wxpay.TradeNative {
 		i.CodeURL = "" // only Native orders have one to show; the key stays internal

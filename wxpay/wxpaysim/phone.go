@@ -2,6 +2,7 @@ package wxpaysim
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -32,6 +33,14 @@ type phoneView struct {
 
 type orderView struct {
 	Body, Amount, OutTradeNo, Expires, TransactionID, TimeEnd string
+	Goods                                                     []goodsView // the detail's lines, when sent
+}
+
+// goodsView is one line of the goods the shopper pays for.
+type goodsView struct {
+	Name     string
+	Quantity int64
+	Price    string // yuan per piece
 }
 
 // yuan renders fen as yuan with two decimals.
@@ -126,6 +135,9 @@ func (s *Server) view(codeURL string) phoneView {
 	v.Order = &orderView{
 		Body: o.body(), Amount: yuan(o.totalFee), OutTradeNo: o.outTradeNo(),
 		Expires: expires.In(wxpay.Beijing()).Format(pageTime), TransactionID: o.transactionID,
+	}
+	for _, g := range o.goods() {
+		v.Order.Goods = append(v.Order.Goods, goodsView{Name: cmp.Or(g.Name, g.ID), Quantity: g.Quantity, Price: yuan(g.Price)})
 	}
 	if !o.timeEnd.IsZero() {
 		v.Order.TimeEnd = o.timeEnd.In(wxpay.Beijing()).Format(pageTime)

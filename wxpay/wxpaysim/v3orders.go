@@ -1,6 +1,7 @@
 package wxpaysim
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -26,6 +27,8 @@ type nativeRequest struct {
 	} `json:"amount"`
 	Payer     *v3Payer     `json:"payer"`
 	SceneInfo *v3SceneInfo `json:"scene_info"`
+	// Detail is the goods (cost_price, goods_detail), checked by v3Detail.
+	Detail json.RawMessage `json:"detail"`
 }
 
 // v3Time is WeChat's yyyy-MM-DDTHH:mm:ss+TIMEZONE: RFC 3339 with a numeric
@@ -88,6 +91,9 @@ func (s *Server) validateNative(c *v3call, now time.Time) (*nativeRequest, *v3re
 			return fail(v3ParamError("time_expire时间过短，刷卡至少1分钟，其他5分钟"))
 		}
 	}
+	if _, bad := v3Detail(req.Detail); bad != nil {
+		return fail(*bad)
+	}
 	return &req, nil
 }
 
@@ -115,6 +121,9 @@ func (s *Server) v3Place(c *v3call, tradeType string) v3reply {
 	}
 	if req.Attach != "" {
 		biz["attach"] = req.Attach
+	}
+	if d, _ := v3Detail(req.Detail); d != "" {
+		biz["detail"] = d // compacted: a re-entry compares it as sent
 	}
 	if tradeType == wxpay.TradeJSAPI {
 		biz["openid"] = req.Payer.OpenID

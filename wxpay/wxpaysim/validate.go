@@ -138,7 +138,6 @@ var unifiedOrderRules = []fieldRule{
 	{"openid", maxLen(128), "openid参数长度有误"},
 	{"scene_info", validSceneInfo, "scene_info参数格式错误，须为JSON，H5支付须含h5_info"},
 	{"attach", maxLen(127), "attach参数长度有误，不能超过127个字节"},
-	{"detail", maxLen(6000), "detail参数长度有误"},
 	{"device_info", maxLen(32), "device_info参数长度有误"},
 	{"fee_type", func(v string) bool { return v == "CNY" }, "fee_type参数错误，只支持CNY"},
 	{"time_start", isTime, "time_start参数格式错误，须为yyyyMMddHHmmss"},
@@ -174,6 +173,11 @@ func validateUnifiedOrder(p wxpay.Params, now time.Time) *reply {
 	for _, r := range unifiedOrderRules {
 		if v := p[r.name]; v != "" && !r.ok(v) {
 			return invalidParam(r.des)
+		}
+	}
+	if d := p["detail"]; d != "" {
+		if r := v2Detail(d); r != nil {
+			return r
 		}
 	}
 	if te := p["time_expire"]; te != "" {
