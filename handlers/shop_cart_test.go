@@ -198,3 +198,28 @@ func TestBuyNowAsksForDetailsThenShowsMessages(t *testing.T) {
 		t.Errorf("orders %d → %d: a refused checkout created one", before, n)
 	}
 }
+
+func TestShopShowsPicturesAndSoldOut(t *testing.T) {
+	r := testrig.New(t, testrig.Options{})
+	none := 0
+	p := &models.Product{SKU: "TEA", Name: "龙井", NameEN: "Longjing", Description: "明前", DescriptionEN: "Pre-Qingming", Price: 12800, Active: true, Stock: &none, ImageID: 7}
+	if err := r.Svc.CreateProduct(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := shopper(t, r)
+	page := get(t, b, r.App.URL+"/?lang=en")
+	i := strings.Index(page, `data-sku="TEA"`)
+	if i < 0 {
+		t.Fatal("shop does not list TEA")
+	}
+	tea := page[i:]
+	tea = tea[:strings.Index(tea, "</li>")]
+	for _, want := range []string{`src="/images/7"`, "Longjing", "Pre-Qingming", "¥128.00", `id="sold-out-TEA"`} {
+		if !strings.Contains(tea, want) {
+			t.Errorf("sold-out product lacks %s:\n%s", want, tea)
+		}
+	}
+	if strings.Contains(tea, "buy-now") || strings.Contains(tea, "add-to-cart") {
+		t.Error("a sold-out product can be bought")
+	}
+}
