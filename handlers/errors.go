@@ -48,19 +48,25 @@ var shopperText = map[string]string{
 // that is safe to show.
 func (h *Handler) fail(c *gin.Context, err error) {
 	status := httpStatus(err)
-	l := h.language(c)
-	msg := l.Error(err)
-	if key, _ := checkout.MessageOf(err); shopperText[key] != "" {
-		if _, admin := c.Get(adminKey); !admin {
-			msg = l.T(shopperText[key])
-		}
-	}
+	msg := h.errorText(c, err)
 	if status == http.StatusInternalServerError {
 		h.log.Error("request failed", "err", checkout.LogText(err), "request_id", c.GetString(requestIDKey), "path", c.FullPath())
 	} else {
 		h.log.Info("request refused", "err", checkout.LogText(err), "status", status, "request_id", c.GetString(requestIDKey))
 	}
 	h.render(c, status, "error", "error_title", h.errorPage(c, status, msg))
+}
+
+// errorText is the text of err for this page: on the shopper's pages
+// never WeChat's developer text (shopperText); the admin reads it whole.
+func (h *Handler) errorText(c *gin.Context, err error) string {
+	l := h.language(c)
+	if key, _ := checkout.MessageOf(err); shopperText[key] != "" {
+		if _, admin := c.Get(adminKey); !admin {
+			return l.T(shopperText[key])
+		}
+	}
+	return l.Error(err)
 }
 
 // renderError shows an error page with a message key.

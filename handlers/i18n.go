@@ -347,7 +347,7 @@ var texts = map[string][2]string{
 	"jsapi_pay":         {"微信支付", "Pay with WeChat Pay"},
 	"jsapi_done":        {"支付完成，正在确认…", "Paid — confirming…"},
 	"jsapi_cancelled":   {"已取消支付，可再次点击按钮支付", "Payment cancelled; tap the button to pay"},
-	"jsapi_failed":      {"支付未完成：", "Payment not completed:"},
+	"jsapi_failed":      {"支付未完成，请再次点击按钮支付", "The payment did not go through; tap the button to try again"},
 	"jsapi_no_bridge":   {"请在微信内打开此页面支付", "Open this page in WeChat to pay"},
 	"h5_hint":           {"将跳转到微信完成支付，完成后自动返回本页", "You will go to WeChat to pay and come back here"},
 	"h5_pay":            {"去微信支付", "Pay in WeChat"},

@@ -110,7 +110,9 @@
       } else if (msg === "get_brand_wcpay_request:cancel") {
         say(btn.dataset.msgCancel);
       } else {
-        say(btn.dataset.msgFail + " " + ((res && (res.err_desc || res.err_msg)) || ""));
+        // WeChat's own err_msg and err_desc are for developers: the console only.
+        if (window.console) console.warn("getBrandWCPayRequest", res);
+        say(btn.dataset.msgFail);
       }
     });
   }
