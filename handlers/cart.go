@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -95,50 +96,44 @@ func (h *Handler) cartPage(c *gin.Context) {
 
 // editCart adds, sets or removes one product: action=add|set|remove, sku, qty.
 func (h *Handler) editCart(c *gin.Context) {
-	sku := c.PostForm("sku")
+	sku, action := c.PostForm("sku"), c.PostForm("action")
 	qty, qtyErr := strconv.Atoi(c.DefaultPostForm("qty", "1"))
-	action := c.PostForm("action")
 	if !cartSKU.MatchString(sku) || (action != "remove" && (qtyErr != nil || qty < 0 || qty > maxQty)) {
 		h.renderError(c, http.StatusBadRequest, msgBadRequest)
 		return
 	}
-	lines := h.cartLines(c)
-	at := -1
-	for i, l := range lines {
-		if l.SKU == sku {
-			at = i
-		}
+	if action == "add" && !h.onSale(c, sku) {
+		return
 	}
-	switch action {
-	case "add":
-		if !h.onSale(c, sku) {
-			return
-		}
-		if at < 0 {
-			if len(lines) >= checkout.MaxCartLines {
-				h.renderError(c, http.StatusBadRequest, "cart_full")
-				return
-			}
-			lines = append(lines, checkout.Line{SKU: sku})
-			at = len(lines) - 1
-		}
-		lines[at].Quantity = min(maxQty, lines[at].Quantity+max(qty, 1))
-	case "set":
-		if at >= 0 && qty > 0 {
-			lines[at].Quantity = qty
-		} else if at >= 0 {
-			lines = append(lines[:at], lines[at+1:]...)
-		}
-	case "remove":
-		if at >= 0 {
-			lines = append(lines[:at], lines[at+1:]...)
-		}
-	default:
-		h.renderError(c, http.StatusBadRequest, msgBadRequest)
+	lines, key := editLines(h.cartLines(c), action, sku, qty)
+	if key != "" {
+		h.renderError(c, http.StatusBadRequest, key)
 		return
 	}
 	h.saveCart(c, lines)
 	c.Redirect(http.StatusSeeOther, "/cart")
+}
+
+// editLines applies one edit to a cart; a refusal is a message key. Adding
+// a product already there adds to its quantity, up to maxQty; setting zero
+// removes it.
+func editLines(lines []checkout.Line, action, sku string, qty int) ([]checkout.Line, string) {
+	at := slices.IndexFunc(lines, func(l checkout.Line) bool { return l.SKU == sku })
+	switch {
+	case action == "add" && at < 0 && len(lines) >= checkout.MaxCartLines:
+		return nil, "cart_full"
+	case action == "add" && at < 0:
+		return append(lines, checkout.Line{SKU: sku, Quantity: max(qty, 1)}), ""
+	case action == "add":
+		lines[at].Quantity = min(maxQty, lines[at].Quantity+max(qty, 1))
+	case action == "set" && at >= 0 && qty > 0:
+		lines[at].Quantity = qty
+	case (action == "set" || action == "remove") && at >= 0:
+		return slices.Delete(lines, at, at+1), ""
+	case action != "set" && action != "remove":
+		return nil, msgBadRequest
+	}
+	return lines, ""
 }
 
 // onSale reports whether sku is a product on sale, showing the error page
