@@ -206,8 +206,17 @@ func TestShopShowsPicturesAndSoldOut(t *testing.T) {
 	if err := r.Svc.CreateProduct(t.Context(), p); err != nil {
 		t.Fatal(err)
 	}
+	set := models.ShopSettings{ShopName: "山间小铺", ShopNameEN: "Mountain shop", LogoImageID: 9, Footer: "Ships daily", Contact: "shop@example.com"}
+	if err := r.Svc.SaveShopSettings(t.Context(), set); err != nil {
+		t.Fatal(err)
+	}
 	b, _ := shopper(t, r)
 	page := get(t, b, r.App.URL+"/?lang=en")
+	for _, want := range []string{`id="shop-logo" src="/images/9"`, `<span id="shop-name">Mountain shop</span>`, `id="shop-footer">Ships daily`, `id="shop-contact">Contact: shop@example.com`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("shop page lacks %s", want)
+		}
+	}
 	i := strings.Index(page, `data-sku="TEA"`)
 	if i < 0 {
 		t.Fatal("shop does not list TEA")
