@@ -31,7 +31,7 @@ func newBrowserAs(t testing.TB, ua string) context.Context {
 // order's token once the browser has left the shop.
 func buy(t *testing.T, a *app, tab context.Context) string {
 	t.Helper()
-	buyButton := `li[data-sku="COFFEE-250"] button[type=submit]`
+	buyButton := `li[data-sku="COFFEE-250"] button.buy-now`
 	must(t, chromedp.Do(tab, chromedp.Navigate(a.cfg.PublicURL+"/?lang=zh"), chromedp.WaitVisible(buyButton), chromedp.Click(buyButton)))
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

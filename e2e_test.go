@@ -121,7 +121,7 @@ func newBrowserWith(t testing.TB, extra ...chromedp.ExecAllocatorOption) context
 func TestBrowserPurchase(t *testing.T) {
 	a := startApp(t, nil)
 	tab := newBrowser(t)
-	buyButton := `li[data-sku="COFFEE-250"] button[type=submit]`
+	buyButton := `li[data-sku="COFFEE-250"] button.buy-now`
 	must(t, chromedp.Do(tab,
 		chromedp.Navigate(a.URL()+"/?lang=zh"),
 		chromedp.WaitVisible(buyButton),

@@ -21,7 +21,7 @@ var v3Env = map[string]string{"WXPAY_API_VERSION": "v3"}
 func TestBrowserPurchaseV3(t *testing.T) {
 	a := startApp(t, v3Env)
 	tab := newBrowser(t)
-	buyButton := `li[data-sku="COFFEE-250"] button[type=submit]`
+	buyButton := `li[data-sku="COFFEE-250"] button.buy-now`
 	must(t, chromedp.Do(tab,
 		chromedp.Navigate(a.URL()+"/?lang=zh"),
 		chromedp.WaitVisible(buyButton),

@@ -270,7 +270,7 @@ func (h *Handler) setUpWay(c *gin.Context, o *models.Order, d *payData) bool {
 func (h *Handler) problem(c *gin.Context, o *models.Order, err error) string {
 	h.log.Warn("payment page: way to pay", "out_trade_no", o.OutTradeNo, "err", checkout.LogText(err),
 		"request_id", c.GetString(requestIDKey))
-	return h.language(c).Error(err)
+	return h.errorText(c, err)
 }
 
 // h5Pay places (or reuses) the order's H5 WeChat order for the shopper's IP

@@ -25,6 +25,16 @@ type payData struct {
 	Merchant *merchantView
 	// Way is how this device pays an open order (SPEC §9).
 	Way wayView
+	// Items are the order's lines, named in the page's language; Buyer
+	// the shipping details the shopper gave (shown on the receipt).
+	Items []payItem
+}
+
+// payItem is one line of the order as the payment page shows it.
+type payItem struct {
+	Name     string
+	Quantity int
+	Amount   models.Money
 }
 
 // ForMerchant: a gateway order's page leads nowhere in the built-in shop.
@@ -60,10 +70,29 @@ func (h *Handler) payPage(c *gin.Context) {
 	}
 	if o.Gateway() {
 		d.Merchant = h.merchantView(c, o, d.State)
-	} else if d.State != string(models.StatusPaid) && d.State != string(models.StatusNotPay) {
+	} else {
+		d.Items = h.payItems(c, o)
+	}
+	if !o.Gateway() && d.State != string(models.StatusPaid) && d.State != string(models.StatusNotPay) {
 		h.csrfToken(c) // the renew form; a gateway order is not renewed
 	}
 	h.render(c, http.StatusOK, "pay", "pay_title", d)
+}
+
+// payItems are the order's lines in the page's language; a failed lookup
+// leaves them out (the page still shows the total and the body).
+func (h *Handler) payItems(c *gin.Context, o *models.Order) []payItem {
+	its, err := h.svc.OrderItems(c.Request.Context(), o)
+	if err != nil {
+		h.logPageLookup(c, "order items", o, err)
+		return nil
+	}
+	lang := string(h.language(c))
+	out := make([]payItem, len(its))
+	for i, it := range its {
+		out[i] = payItem{Name: it.DisplayName(lang), Quantity: it.Quantity, Amount: it.Amount()}
+	}
+	return out
 }
 
 // merchantView looks up what a gateway order's page shows of its merchant.

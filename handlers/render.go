@@ -52,6 +52,9 @@ type view struct {
 	// Admin is set on the admin console's pages (signed in): they load
 	// admin.css and admin.js.
 	Admin bool
+	// SwitchURL is the header's language switch: this page in the other
+	// language, or the page a POST's form came from (switch.go).
+	SwitchURL string
 }
 
 // merchantPage is page data that belongs to a merchant's shopper.
@@ -71,6 +74,7 @@ func (h *Handler) render(c *gin.Context, status int, page, title string, data an
 	if _, ok := c.Get(adminKey); ok {
 		v.Admin = true
 	}
+	v.SwitchURL = switchURL(c, l.other())
 	if m, ok := data.(merchantPage); ok && m.ForMerchant() {
 		v.ShopLink = false
 	}

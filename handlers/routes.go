@@ -19,6 +19,9 @@ func (h *Handler) Routes() *gin.Engine {
 	r.Use(h.requestID, h.logRequests, h.recover, h.limitBody, h.securityHeaders)
 
 	r.GET("/", h.shop)
+	r.GET("/cart", h.cartPage)
+	r.POST("/cart", h.requireCSRF, h.editCart)
+	r.GET("/checkout", h.checkoutGet)
 	r.POST("/checkout", h.requireCSRF, h.limitCheckouts, h.limitCheckoutRate, h.placeOrder)
 	r.GET("/pay/:token", h.payPage)
 	r.POST("/pay/:token/renew", h.requireCSRF, h.limitCheckouts, h.limitCheckoutRate, h.renew)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"sort"
 
 	"github.com/gin-gonic/gin"
 
@@ -9,17 +10,35 @@ import (
 )
 
 type shopData struct {
-	Products []models.Product
+	Products []shopProduct
 	MaxQty   int
+	// CartCount is how many pieces the cart holds, for the link to it.
+	CartCount int
 }
 
-// shop lists the products, each with a form that posts to /checkout.
+// shopProduct is a product as the shop page shows it: in the page's language.
+type shopProduct struct {
+	models.Product
+	Title string
+	Text  string
+}
+
+// shop lists the products, each with a buy-now form that posts to
+// /checkout and an add-to-cart form that posts to /cart.
 func (h *Handler) shop(c *gin.Context) {
 	ps, err := h.svc.Products(c.Request.Context())
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
+	lang := string(h.language(c))
+	d := shopData{MaxQty: maxQty, CartCount: cartCount(h.cartLines(c))}
+	for _, p := range ps {
+		if p.Active {
+			d.Products = append(d.Products, shopProduct{Product: p, Title: p.DisplayName(lang), Text: p.DisplayDescription(lang)})
+		}
+	}
+	sort.SliceStable(d.Products, func(i, j int) bool { return d.Products[i].Position < d.Products[j].Position })
 	h.csrfToken(c)
-	h.render(c, http.StatusOK, "shop", "shop_name", shopData{Products: ps, MaxQty: maxQty})
+	h.render(c, http.StatusOK, "shop", "shop_title", d)
 }

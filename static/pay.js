@@ -14,12 +14,22 @@
   function shownState() { return document.getElementById("status").dataset.state; }
   function stateOf(s) { return s.status === "NOTPAY" && s.expired ? "EXPIRED" : s.status; }
 
+  var WARN_S = 60, expiredShown = false;
   function tickCountdown() {
     var el = document.getElementById("countdown");
     if (!el) return;
     var left = Math.max(0, Math.floor((Number(el.dataset.expires) - Date.now()) / 1000));
     var m = Math.floor(left / 60), s = left % 60;
     el.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+    // Under a minute left: a visible warning, announced once (role=alert).
+    var warn = document.getElementById("expiry-warning");
+    if (warn && left > 0 && left < WARN_S && !warn.textContent) warn.textContent = warn.dataset.msg;
+    if (left > 0 && left < WARN_S) el.classList.add("expiring");
+    // At expiry the server's page offers a new QR; fetch it once.
+    if (left === 0 && !expiredShown && app() && shownState() === "NOTPAY") {
+      expiredShown = true;
+      setTimeout(function () { refresh().catch(function () {}); }, 1500);
+    }
   }
 
   // followReturn goes back to the merchant once, RETURN_MS after a receipt
@@ -100,7 +110,9 @@
       } else if (msg === "get_brand_wcpay_request:cancel") {
         say(btn.dataset.msgCancel);
       } else {
-        say(btn.dataset.msgFail + " " + ((res && (res.err_desc || res.err_msg)) || ""));
+        // WeChat's own err_msg and err_desc are for developers: the console only.
+        if (window.console) console.warn("getBrandWCPayRequest", res);
+        say(btn.dataset.msgFail);
       }
     });
   }
@@ -112,6 +124,7 @@
   document.addEventListener("click", function (e) {
     var t = e.target;
     if (t && t.id === "jsapi-pay") payJSAPI();
+    if (t && t.id === "print-receipt") window.print();
     if (t && t.id === "copy-link") {
       var link = t.dataset.link, field = document.getElementById("page-link");
       var done = function () { t.textContent = t.dataset.msgCopied; };
