@@ -22,7 +22,7 @@ func TestDefaultsRunTheSimulator(t *testing.T) {
 		AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID, APIKey: wxpaysim.DemoAPIKey,
 		SignType: wxpay.SignHMACSHA256, APIVersion: APIv2, OrderTTL: 15 * time.Minute, Simulator: true,
 		Devices: Devices{MPAppSecret: wxpaysim.DemoAppSecret, MiniAppID: wxpaysim.DemoAppID,
-			MiniAppSecret: wxpaysim.DemoAppSecret, H5: true},
+			MiniAppSecret: wxpaysim.DemoAppSecret, H5: true}, DemoProducts: true,
 		Limits: Limits{MaxCheckoutsPerClient: 4, MaxStreamsPerClient: 32, CheckoutRatePerClient: 20,
 			MaxOpenOrdersPerClient: 10, MaxStreams: 10000, GatewayRatePerApp: 600, ClientIPHeader: "X-Forwarded-For"}}
 	if got := strings.Join(c.TrustedProxies, ","); got != "127.0.0.1,::1" {
@@ -252,4 +252,43 @@ func TestGatewaySettings(t *testing.T) {
 			t.Errorf("Load(%v) accepted", bad)
 		}
 	}
+}
+
+func TestDemoProductsOnlyInSimulatorMode(t *testing.T) {
+	real := map[string]string{"WXPAY_MCH_ID": "1230000109", "WXPAY_APPID": "wx0123456789abcdef",
+		"WXPAY_API_KEY": "0123456789abcdef0123456789abcdef", "PUBLIC_URL": "https://shop.example.com"}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want bool
+		bad  bool
+	}{
+		{"simulator", map[string]string{}, true, false},
+		{"simulator, off", map[string]string{"DEMO_PRODUCTS": "0"}, false, false},
+		{"real", real, false, false},
+		{"real, on", merge(real, map[string]string{"DEMO_PRODUCTS": "1"}), true, false},
+		{"bad", map[string]string{"DEMO_PRODUCTS": "yes"}, false, true},
+	} {
+		c, err := Load(func(k string) string { return tc.env[k] })
+		if tc.bad {
+			if err == nil || !strings.Contains(err.Error(), "DEMO_PRODUCTS") {
+				t.Errorf("%s: err = %v, want one naming DEMO_PRODUCTS", tc.name, err)
+			}
+			continue
+		}
+		if err != nil || c.DemoProducts != tc.want {
+			t.Errorf("%s: DemoProducts = %v (%v), want %v", tc.name, c.DemoProducts, err, tc.want)
+		}
+	}
+}
+
+func merge(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }
