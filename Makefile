@@ -23,10 +23,13 @@ test-tz: test-deps
 test-pg: test-deps
 	.ci/with-postgres go test -race -count=1 ./internal/testrig/ ./store/ ./checkout/ ./handlers/ .
 
-# The browser tests need Chromium; install Debian's when it is missing.
+# The browser tests need Chromium, and the screenshots of the Chinese pages a
+# CJK font (WenQuanYi Micro Hei, 5 MB); install Debian's when missing.
 test-deps:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 
 lint:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

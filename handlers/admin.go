@@ -87,6 +87,7 @@ func (h *Handler) requireAdmin(c *gin.Context) {
 		if id != "" {
 			h.setAdminCookie(c, "", -1)
 		}
+		h.language(c) // a ?lang= on the way in is remembered for the login form
 		c.Redirect(http.StatusSeeOther, loginPath)
 		c.Abort()
 		return

@@ -14,11 +14,11 @@ type adminLoginData struct {
 	Error string
 }
 
-// adminLoginPage shows the password form, or the orders to a signed-in admin.
+// adminLoginPage shows the password form, or the admin home to a signed-in admin.
 func (h *Handler) adminLoginPage(c *gin.Context) {
 	if id, err := c.Cookie(adminCookie); err == nil {
 		if _, err := h.opt.Auth.Session(c.Request.Context(), id); err == nil {
-			c.Redirect(http.StatusSeeOther, "/admin/orders")
+			c.Redirect(http.StatusSeeOther, adminPath)
 			return
 		}
 	}
@@ -45,7 +45,7 @@ func (h *Handler) adminLogin(c *gin.Context) {
 		return
 	}
 	h.setAdminCookie(c, id, 0)
-	c.Redirect(http.StatusSeeOther, "/admin/orders")
+	c.Redirect(http.StatusSeeOther, adminPath) // the home: the orders, or the products of an empty shop
 }
 
 // adminLogout ends the session on the server, not just in the browser.

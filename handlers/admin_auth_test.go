@@ -66,7 +66,7 @@ func TestAdminLogin(t *testing.T) {
 	}
 
 	ok := adminPost(t, r, b, "/admin/login", url.Values{"password": {testrig.AdminPassword}, "csrf_token": {token}})
-	if ok.Status != http.StatusSeeOther || ok.Header.Get("Location") != "/admin/orders" {
+	if ok.Status != http.StatusSeeOther || ok.Header.Get("Location") != "/admin" {
 		t.Fatalf("right password = %d to %q", ok.Status, ok.Header.Get("Location"))
 	}
 	cookie := ok.Header.Get("Set-Cookie")
@@ -81,7 +81,7 @@ func TestAdminLogin(t *testing.T) {
 	if p := adminGet(t, r, b, "/admin/orders"); p.Status != 200 {
 		t.Errorf("signed in GET /admin/orders = %d", p.Status)
 	}
-	if p := adminGet(t, r, b, "/admin/login"); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/admin/orders" {
+	if p := adminGet(t, r, b, "/admin/login"); p.Status != http.StatusSeeOther || p.Header.Get("Location") != "/admin" {
 		t.Errorf("signed in GET /admin/login = %d to %q, want the orders", p.Status, p.Header.Get("Location"))
 	}
 }

@@ -243,8 +243,8 @@ func (r *Rig) AdminBrowser(tb testing.TB) *http.Client {
 		tb.Fatal(err)
 	}
 	ReadAll(tb, resp)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/orders" {
-		tb.Fatalf("admin login: %d to %q, want 303 to /admin/orders", resp.StatusCode, resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin" {
+		tb.Fatalf("admin login: %d to %q, want 303 to /admin", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	return b
 }
