@@ -69,7 +69,6 @@ func TestBrowserOwnerRunsAShop(t *testing.T) {
 	screenshotPages(t, a, owner, shopper, no, token)
 }
 
-
 // ownerSetsUpTheShop names the shop, asks for a shipping address and adds
 // two products, one with a picture and five in stock.
 func ownerSetsUpTheShop(t *testing.T, a *app, owner context.Context) {
