@@ -161,7 +161,7 @@ func (s *Service) SetFulfilment(ctx context.Context, no string, f models.Fulfilm
 	if err != nil {
 		return nil, err
 	}
-	if !o.Status.Paid() {
+	if !o.Status.Paid() || o.Gateway() { // a merchant app's order ships from the merchant's system
 		return nil, newError(KindConflict, msgNotFulfilable, nil)
 	}
 	summary := "fulfilment → " + string(f)
