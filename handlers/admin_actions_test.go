@@ -147,3 +147,28 @@ func TestAdminOrderPageShowsFlagsAndRawXML(t *testing.T) {
 		t.Error("the list does not mark the flagged order")
 	}
 }
+
+// An order paid after its product ran out is paid all the same and its
+// page says so: restock and ship, or refund.
+func TestAdminOrderPageShowsOversold(t *testing.T) {
+	r := testrig.New(t, testrig.Options{MinCloseAge: -1})
+	stock := 1
+	p := &models.Product{SKU: "LAST-ONE", Name: "最后一件", Price: 990, Active: true, Stock: &stock}
+	if err := r.Svc.CreateProduct(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	o := r.PlaceOrder(t, "LAST-ONE", 1)
+	r.Clock.Advance(6 * time.Minute)
+	if _, err := r.Svc.Close(t.Context(), o.OutTradeNo, "test"); err != nil {
+		t.Fatal(err)
+	}
+	r.PlaceOrder(t, "LAST-ONE", 1) // takes the piece o gave back
+	postNotify(t, r, notification(t, o, nil), "text/xml")
+	page := adminGet(t, r, r.AdminBrowser(t), "/admin/orders/"+o.OutTradeNo)
+	if !strings.Contains(page.Body, `data-flag="oversold"`) || !strings.Contains(page.Body, "超卖") {
+		t.Errorf("the page of an oversold order has no alert:\n%s", page.Body)
+	}
+	if got := r.Order(t, o.OutTradeNo); got.Status != models.StatusPaid {
+		t.Errorf("oversold order is %s, want PAID", got.Status)
+	}
+}

@@ -54,21 +54,23 @@ type adminOrderData struct {
 	Events                             []eventRow
 	PaidAfterClose, NotAtWeChat        bool
 	AmountMismatchFlag                 bool
-	AmountMismatch, InvalidSign        int64
-	Flash                              *flash
-	Actionable                         bool
-	Page, Pages                        int
-	PrevURL, NextURL                   string
-	Merchant                           *merchantBlock // gateway orders only
-	Deliveries                         []deliveryRow
-	Refunds                            *refundBlock // paid orders only
-	Badge                              statusBadge
-	Items                              []itemRow
-	Buyer                              models.Buyer
-	Fulfil                             fulfilForm
-	CloseConfirm, RefundConfirm        string // the question admin.js asks
-	RefundConfirmTemplate              string // the same with {amount} for the amount typed
-	Shipped                            string // when it was marked shipped
+	// Oversold: paid after its stock ran out; SecondPayment: paid twice.
+	Oversold, SecondPayment     bool
+	AmountMismatch, InvalidSign int64
+	Flash                       *flash
+	Actionable                  bool
+	Page, Pages                 int
+	PrevURL, NextURL            string
+	Merchant                    *merchantBlock // gateway orders only
+	Deliveries                  []deliveryRow
+	Refunds                     *refundBlock // paid orders only
+	Badge                       statusBadge
+	Items                       []itemRow
+	Buyer                       models.Buyer
+	Fulfil                      fulfilForm
+	CloseConfirm, RefundConfirm string // the question admin.js asks
+	RefundConfirmTemplate       string // the same with {amount} for the amount typed
+	Shipped                     string // when it was marked shipped
 }
 
 // adminOrder shows every field of one order and its timeline, a page at a
@@ -104,6 +106,7 @@ func (h *Handler) orderPage(c *gin.Context, o *models.Order, page int) (*adminOr
 		Closed: beijingTimePtr(o.ClosedAt), Update: beijingTime(o.UpdatedAt), NextQuery: beijingTime(o.NextQueryAt),
 		UnitYuan: o.UnitPrice.Yuan(), PaidAfterClose: o.HasFlag(models.FlagPaidAfterClose),
 		NotAtWeChat: o.HasFlag(models.FlagNotAtWeChat), AmountMismatchFlag: o.HasFlag(models.FlagAmountMismatch),
+		Oversold: o.HasFlag(models.FlagOversold), SecondPayment: o.HasFlag(models.FlagSecondPayment),
 		AmountMismatch: t.Refusals[models.RefusalAmountMismatch], InvalidSign: t.Refusals[models.RefusalBadSign],
 		Flash: h.takeFlash(c), Actionable: o.Status.Open(), Badge: newStatusBadge(o, now, l), Buyer: o.Buyer,
 		Shipped: beijingTimePtr(o.ShippedAt), CloseConfirm: l.Tf("adm_confirm_close", o.OutTradeNo, o.TotalFee.Yuan()),
