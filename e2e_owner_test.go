@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,4 +190,31 @@ func writeTestPNG(t *testing.T, path string, w, h int) {
 	must(t, err)
 	defer f.Close()
 	must(t, png.Encode(f, img))
+}
+
+// TestRealModeStartsEmpty: a real shop (WXPAY_MCH_ID set) goes live with
+// nothing of the demo — no products, no ¥0.01 item, no demo name — and its
+// admin asks for the first product.
+func TestRealModeStartsEmpty(t *testing.T) {
+	const password = "real-mode-password"
+	a := startApp(t, map[string]string{"WXPAY_MCH_ID": "1230000109", "WXPAY_APPID": "wx0123456789abcdef",
+		"WXPAY_API_KEY": "0123456789abcdef0123456789abcdef", "WXPAY_API_BASE": "http://127.0.0.1:9",
+		"PUBLIC_URL": "https://shop.example.com", "ADMIN_PASSWORD": password})
+	ps, err := a.svc.AllProducts(context.Background())
+	must(t, err)
+	if len(ps) != 0 {
+		t.Fatalf("a real shop starts with %d products, want none", len(ps))
+	}
+	resp, err := http.Get(a.URL() + "/?lang=zh")
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, demo := range []string{"示例", "demo", "Demo", "PENNY", "一分钱", "simulate-scan"} {
+		if strings.Contains(string(body), demo) {
+			t.Errorf("the real shop's page shows %q", demo)
+		}
+	}
+	if !strings.Contains(string(body), "在线商店") {
+		t.Errorf("an unnamed real shop should call itself 在线商店:\n%s", body)
+	}
 }

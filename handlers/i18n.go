@@ -80,7 +80,6 @@ func (h *Handler) language(c *gin.Context) Lang {
 
 // texts: key → {Chinese, English}.
 var texts = map[string][2]string{
-	"shop_name":         {"微信支付示例商店", "WeChat Pay demo shop"},
 	"shop_default_name": {"在线商店", "Online shop"},
 	"shop_title":        {"商品", "Products"},
 	"qty":               {"数量", "Quantity"},
