@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"sort"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,12 +32,11 @@ func (h *Handler) shop(c *gin.Context) {
 	}
 	lang := string(h.language(c))
 	d := shopData{MaxQty: maxQty, CartCount: cartCount(h.cartLines(c))}
-	for _, p := range ps {
+	for _, p := range ps { // on sale, in the owner's order
 		if p.Active {
 			d.Products = append(d.Products, shopProduct{Product: p, Title: p.DisplayName(lang), Text: p.DisplayDescription(lang)})
 		}
 	}
-	sort.SliceStable(d.Products, func(i, j int) bool { return d.Products[i].Position < d.Products[j].Position })
 	h.csrfToken(c)
 	h.render(c, http.StatusOK, "shop", "shop_title", d)
 }

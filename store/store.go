@@ -155,10 +155,10 @@ func (s *Store) SeedProducts(ctx context.Context, products []models.Product) err
 	})
 }
 
-// Products lists the products on sale.
+// Products lists the products on sale, in the owner's order.
 func (s *Store) Products(ctx context.Context) ([]models.Product, error) {
 	var ps []models.Product
-	if err := s.db.WithContext(ctx).Where("active = ?", true).Order("id").Find(&ps).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("active = ?", true).Order("position, id").Find(&ps).Error; err != nil {
 		return nil, fmt.Errorf("list products: %w", err)
 	}
 	return ps, nil
