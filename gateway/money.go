@@ -19,21 +19,11 @@ func ParseYuan(s string) (models.Money, error) {
 	if !validWhole(whole) || dot && (len(frac) < 1 || len(frac) > 2 || !allDigits(frac)) {
 		return 0, fmt.Errorf("%w: %q is not an amount in yuan", ErrBadMoney, s)
 	}
-	var fen int64
-	for i := 0; i < len(whole); i++ {
-		fen = fen*10 + int64(whole[i]-'0')
-	}
-	fen *= 100
-	if len(frac) >= 1 {
-		fen += int64(frac[0]-'0') * 10
-	}
-	if len(frac) == 2 {
-		fen += int64(frac[1] - '0')
-	}
-	if fen <= 0 {
+	fen, err := models.ParseYuan(s) // the epay form is a narrower case of the admin's
+	if err != nil || fen <= 0 {
 		return 0, fmt.Errorf("%w: %q is not more than zero", ErrBadMoney, s)
 	}
-	return models.Money(fen), nil
+	return fen, nil
 }
 
 // validWhole: "0", or one to eight digits without a leading zero.
