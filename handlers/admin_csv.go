@@ -1,12 +1,10 @@
 package handlers
 
 import (
+	"bufio"
 	"encoding/csv"
-	"encoding/json"
+	"fmt"
 	"net/http"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -28,8 +26,10 @@ var csvColumns = []string{"adm_csv_out_trade_no", "adm_csv_created", "adm_csv_st
 
 // adminCSV streams every order the filter selects (not just one page).
 // A bad filter is a 400 with the reasons as plain text. Once the first row
-// is out the status is sent, so a failure midway can only be logged; the
-// file then ends early.
+// is out the status (200) is sent, so the file itself says how it ended:
+// its last line is csvComplete's, or csvIncomplete's when the export failed
+// midway (a database error, the server shutting down), and a file cut off
+// with neither (the client stalled or went away) is incomplete too.
 func (h *Handler) adminCSV(c *gin.Context) {
 	l := h.language(c)
 	_, f, bad := parseOrderQuery(c)
@@ -43,99 +43,119 @@ func (h *Handler) adminCSV(c *gin.Context) {
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Header("Cache-Control", "no-store")
 	c.Status(http.StatusOK)
-	if _, err := c.Writer.WriteString(utf8BOM); err != nil {
-		return
-	}
-	w := csv.NewWriter(c.Writer)
+	e := newCSVExport(c.Writer, h.opt.Now(), l)
 	header := make([]string, len(csvColumns))
 	for i, k := range csvColumns {
 		header[i] = l.T(k)
 	}
-	w.Write(header)
-	now := h.opt.Now()
-	err := h.opt.Admin.EachOrder(c.Request.Context(), f, func(o *models.Order) error {
-		return w.Write(csvRow(o, now, l))
-	})
-	w.Flush()
+	err := e.start(header)
 	if err == nil {
-		err = w.Error()
+		err = h.opt.Admin.EachOrder(c.Request.Context(), f, e.row)
+	}
+	if err == nil {
+		err = e.finish()
 	}
 	if err != nil {
-		h.log.Error("csv export", "err", err, "request_id", c.GetString(requestIDKey))
+		id := c.GetString(requestIDKey)
+		h.log.Error("csv export", "err", err, "rows", e.rows, "request_id", id)
+		e.fail(id) // best effort: the connection may be what failed
 	}
 }
 
-func csvRow(o *models.Order, now time.Time, l Lang) []string {
-	b := newStatusBadge(o, now, l)
-	expired := ""
-	if b.Expired {
-		expired = l.T("adm_yes")
-	}
-	fulfil := ""
-	if o.Fulfilment != models.FulfilNone {
-		fulfil = l.T("fulfil_" + string(o.Fulfilment))
-	}
-	return []string{csvText(o.OutTradeNo), beijingTime(o.CreatedAt), b.Label, string(o.Status), expired,
-		csvSafe(o.SKU), csvSafe(o.Body), csvSafe(itemsSummary(o)), strconv.Itoa(o.Quantity),
-		o.TotalFee.Yuan(), strconv.FormatInt(int64(o.TotalFee), 10), csvText(o.TransactionID), beijingTimePtr(o.PaidAt),
-		csvSafe(o.Flags), o.RefundedFee.Yuan(), strconv.FormatInt(int64(o.RefundedFee), 10),
-		csvSafe(o.Buyer.Name), csvText(o.Buyer.Phone), csvSafe(o.Buyer.Address), csvSafe(o.Buyer.Note),
-		fulfil, csvText(o.TrackingNo)}
+// csvBatch is how many rows go out per flush to the client.
+const csvBatch = 1000
+
+// csvWriteWindow is how long the client gets to take what is written. The
+// server's WriteTimeout (30 s) counts from the request, which would cut a
+// large file however fast the client reads; instead the deadline rolls
+// forward while the export makes progress, so only a client that stops
+// reading for this long is dropped.
+var csvWriteWindow = 30 * time.Second
+
+// csvExport writes the file: rows through one reused record, a buffer
+// flushed to the client every csvBatch rows.
+type csvExport struct {
+	rc       *http.ResponseController
+	buf      *bufio.Writer
+	w        *csv.Writer
+	rec      []string
+	now      time.Time
+	l        Lang
+	rows     int
+	extended time.Time
 }
 
-// itemsSummary is "西湖龙井 100g ×2; 咖啡豆 ×1" from the goods list the order
-// sent WeChat (fixed at creation, so the export needs no query per order);
-// an order from before the cart has its one line.
-func itemsSummary(o *models.Order) string {
-	var d struct {
-		Goods []struct {
-			Name     string `json:"goods_name"`
-			Quantity int    `json:"quantity"`
-		} `json:"goods_detail"`
-	}
-	if o.Detail == "" || json.Unmarshal([]byte(o.Detail), &d) != nil || len(d.Goods) == 0 {
-		if o.SKU == "" {
-			return o.Body
-		}
-		return o.Body + " ×" + strconv.Itoa(o.Quantity)
-	}
-	parts := make([]string, len(d.Goods))
-	for i, g := range d.Goods {
-		parts[i] = g.Name + " ×" + strconv.Itoa(g.Quantity)
-	}
-	return strings.Join(parts, "; ")
+func newCSVExport(w http.ResponseWriter, now time.Time, l Lang) *csvExport {
+	// csv.NewWriter keeps a *bufio.Writer it is given, so there is one buffer.
+	buf := bufio.NewWriterSize(w, 64<<10)
+	return &csvExport{rc: http.NewResponseController(w), buf: buf, w: csv.NewWriter(buf),
+		rec: make([]string, len(csvColumns)), now: now, l: l}
 }
 
-// idLike is what csvText wraps: order, transaction and tracking numbers and
-// phone numbers, never anything with a quote or a formula's syntax.
-var idLike = regexp.MustCompile(`^[0-9A-Za-z_-]{1,64}$`)
-
-// csvText keeps a number-like identifier as text when Excel opens the file:
-// a 28-digit transaction_id would otherwise become 4.20000E+27 and a phone
-// lose its leading 0. We write it as the formula ="4200…", which Excel and
-// LibreOffice show as the text itself; it is only ever built from letters,
-// digits, - and _, so it cannot smuggle in a formula of its own. Anything
-// else goes through csvSafe like every other text cell.
-func csvText(s string) string {
-	if s == "" {
-		return ""
+// extend moves the write deadline csvWriteWindow ahead, at most once a
+// second. A writer that cannot (httptest's recorder) has no deadline.
+func (e *csvExport) extend() {
+	if now := time.Now(); now.Sub(e.extended) >= time.Second {
+		_ = e.rc.SetWriteDeadline(now.Add(csvWriteWindow))
+		e.extended = now
 	}
-	if idLike.MatchString(s) {
-		return `="` + s + `"`
-	}
-	return csvSafe(s)
 }
 
-// csvSafe keeps a spreadsheet from running a cell as a formula: text that
-// starts with = + - @ (or a tab or carriage return, which some programs
-// strip before looking) gets a leading apostrophe.
-func csvSafe(s string) string {
-	if s == "" {
-		return s
+func (e *csvExport) start(header []string) error {
+	e.extend()
+	if _, err := e.buf.WriteString(utf8BOM); err != nil {
+		return err
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
+	return e.w.Write(header)
+}
+
+func (e *csvExport) row(o *models.Order) error {
+	e.extend()
+	fillCSVRow(e.rec, o, e.now, e.l)
+	if err := e.w.Write(e.rec); err != nil {
+		return err
 	}
-	return s
+	e.rows++
+	if e.rows%csvBatch == 0 {
+		return e.flush()
+	}
+	return nil
+}
+
+func (e *csvExport) flush() error {
+	e.w.Flush()
+	if err := e.w.Error(); err != nil {
+		return err
+	}
+	return e.rc.Flush()
+}
+
+// The last line of the file, in both languages whatever the header's, so
+// that a script can check it; no ASCII comma or quote, so a CSV reader sees
+// one cell (and skips it as a comment when told lines starting with # are).
+const (
+	csvComplete   = "# 共 %d 行，导出完整 / %d rows; export complete\n"
+	csvIncomplete = "# 导出未完成：%d 行后中断，请重新导出（请求 %s）/ EXPORT INCOMPLETE: stopped after %d rows (request %s); export again\n"
+)
+
+func (e *csvExport) finish() error {
+	if err := e.flush(); err != nil {
+		return err
+	}
+	e.extend()
+	fmt.Fprintf(e.buf, csvComplete, e.rows, e.rows)
+	if err := e.buf.Flush(); err != nil {
+		return err
+	}
+	return e.rc.Flush()
+}
+
+// fail ends a file whose export failed with the incomplete marker.
+func (e *csvExport) fail(requestID string) {
+	e.w.Flush()
+	e.extend()
+	fmt.Fprintf(e.buf, csvIncomplete, e.rows, requestID, e.rows, requestID)
+	if e.buf.Flush() == nil {
+		_ = e.rc.Flush()
+	}
 }
