@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,12 +29,13 @@ func TestAdminQueryPlansUseIndexes(t *testing.T) {
 	seeded := testrig.SeedOrders(t, st, 40, newest)
 	key := &models.OrderKey{CreatedAt: seeded[20].CreatedAt, ID: seeded[20].ID}
 	from, to := bjDay("2026-10-24"), bjDay("2026-11-23")
-	tests := []struct {
+	type planCase struct {
 		name, which string
 		f           models.OrderFilter
 		index       string // the index the plan must use
 		sorts       bool   // a sort of the few rows selected is allowed
-	}{
+	}
+	tests := []planCase{
 		{"list", "list", models.OrderFilter{}, "idx_orders_created", false},
 		{"list: next page", "list", models.OrderFilter{Older: key}, "idx_orders_created", false},
 		{"list: newer page", "list", models.OrderFilter{Newer: key}, "idx_orders_created", false},
@@ -53,18 +55,8 @@ func TestAdminQueryPlansUseIndexes(t *testing.T) {
 	}
 	for _, s := range []models.OrderStatus{models.StatusNotPay, models.StatusPaid, models.StatusRefund, models.StatusClosed, models.StatusFailed} {
 		tests = append(tests,
-			struct {
-				name, which string
-				f           models.OrderFilter
-				index       string
-				sorts       bool
-			}{"list: " + string(s), "list", models.OrderFilter{Status: s}, "idx_orders_status_created", false},
-			struct {
-				name, which string
-				f           models.OrderFilter
-				index       string
-				sorts       bool
-			}{"list: " + string(s) + ", next page", "list", models.OrderFilter{Status: s, Older: key}, "idx_orders_status_created", false})
+			planCase{"list: " + string(s), "list", models.OrderFilter{Status: s}, "idx_orders_status_created", false},
+			planCase{"list: " + string(s) + ", next page", "list", models.OrderFilter{Status: s, Older: key}, "idx_orders_status_created", false})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,3 +89,40 @@ func TestAdminQueryPlansUseIndexes(t *testing.T) {
 	}
 }
 
+// A database from before the admin list's indexes gets them when opened,
+// its orders kept.
+func TestAdminIndexesAddedToAnOldDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	st, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SeedProducts(ctx, testrig.Products); err != nil {
+		t.Fatal(err)
+	}
+	testrig.SeedOrders(t, st, 10, newest)
+	added := []string{"idx_orders_created", "idx_orders_fulfil_created", "idx_orders_merchant_no", "idx_orders_paid", "idx_orders_sku_created", "idx_orders_status_created"}
+	for _, name := range added {
+		if err := st.DropIndex(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	if st, err = store.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	names, err := st.OrderIndexes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range added {
+		if !slices.Contains(names, name) {
+			t.Errorf("index %s not added on open: %v", name, names)
+		}
+	}
+	if tot, err := st.OrderTotals(ctx, models.OrderFilter{}); err != nil || tot.Count != 10 {
+		t.Errorf("totals after migration = %+v, %v; want the 10 orders", tot, err)
+	}
+}

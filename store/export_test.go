@@ -60,8 +60,20 @@ func (s *Store) BulkInsertOrders(ctx context.Context, orders []models.Order) err
 	return s.db.WithContext(ctx).Session(&gorm.Session{SkipHooks: true}).Omit("Product", "Items").CreateInBatches(orders, 500).Error
 }
 
-// Analyze runs ANALYZE, as an operator would after a bulk load.
-func (s *Store) Analyze(ctx context.Context) error {
-	return s.db.WithContext(ctx).Exec("ANALYZE").Error
+// Checkpoint moves the WAL into the database file, as SQLite does by
+// itself after ordinary writes.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	return s.db.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
 }
 
+// OrderIndexes are the names of the orders table's indexes (SQLite).
+func (s *Store) OrderIndexes(ctx context.Context) ([]string, error) {
+	var names []string
+	err := s.db.WithContext(ctx).Raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders' ORDER BY name").Scan(&names).Error
+	return names, err
+}
+
+// DropIndex drops an index, to stand for a database from before it.
+func (s *Store) DropIndex(ctx context.Context, name string) error {
+	return s.db.WithContext(ctx).Exec("DROP INDEX " + name).Error
+}
