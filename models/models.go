@@ -105,10 +105,12 @@ const (
 
 // Order is one checkout and, at most once, one payment.
 type Order struct {
-	// The admin list's indexes end in (created_at, id), its order, so that
-	// each filter reads one page of one index (idx_orders_created: no
+	// The admin list's indexes go on with (created_at, id), its order, so
+	// that each filter reads one page of one index (idx_orders_created: no
 	// filter; idx_orders_status_created, idx_orders_fulfil_created,
-	// idx_orders_sku_created: one of those).
+	// idx_orders_sku_created: one of those); the first three end in
+	// status, total_fee and refunded_fee so that the totals of a date
+	// range read the index alone.
 	ID         uint   `gorm:"primaryKey;index:idx_orders_created,priority:2;index:idx_orders_status_created,priority:3;index:idx_orders_fulfil_created,priority:3;index:idx_orders_sku_created,priority:3"`
 	OutTradeNo string `gorm:"size:32;uniqueIndex;not null"`
 	Token      string `gorm:"size:64;uniqueIndex;not null"`
@@ -120,8 +122,8 @@ type Order struct {
 	Body       string      `gorm:"size:127;not null"`
 	Quantity   int         `gorm:"not null"`
 	UnitPrice  Money       `gorm:"not null"`
-	TotalFee   Money       `gorm:"not null;index:idx_orders_paid,priority:3"`
-	Status     OrderStatus `gorm:"size:16;not null;index:idx_orders_status_next;index:idx_orders_status_created,priority:1;index:idx_orders_paid,priority:1"`
+	TotalFee   Money       `gorm:"not null;index:idx_orders_paid,priority:3;index:idx_orders_created,priority:4;index:idx_orders_status_created,priority:4;index:idx_orders_fulfil_created,priority:5"`
+	Status     OrderStatus `gorm:"size:16;not null;index:idx_orders_status_next;index:idx_orders_status_created,priority:1;index:idx_orders_paid,priority:1;index:idx_orders_created,priority:3;index:idx_orders_fulfil_created,priority:4"`
 	Prepay     Prepay      `gorm:"size:16;not null"`
 	FailReason string
 	CodeURL    string
@@ -165,7 +167,7 @@ type Order struct {
 	// not CLOSED (never more than TotalFee), RefundedFee the sum of the
 	// SUCCESS ones, RefundCount how many were started.
 	RefundReserved Money `gorm:"not null;default:0"`
-	RefundedFee    Money `gorm:"not null;default:0;index:idx_orders_paid,priority:4"`
+	RefundedFee    Money `gorm:"not null;default:0;index:idx_orders_paid,priority:4;index:idx_orders_created,priority:5;index:idx_orders_status_created,priority:5;index:idx_orders_fulfil_created,priority:6"`
 	RefundCount    int   `gorm:"not null;default:0"`
 
 	Merchant // empty for the shop's own orders

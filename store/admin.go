@@ -89,11 +89,11 @@ func (s *Store) page(db *gorm.DB, f models.OrderFilter, mode searchMode, offset,
 	switch {
 	case f.Newer != nil:
 		k := f.Newer
-		return q.Where("(created_at > ? OR (created_at = ? AND id > ?))", k.CreatedAt.UTC(), k.CreatedAt.UTC(), k.ID).
+		return q.Where("(created_at, id) > (?, ?)", k.CreatedAt.UTC(), k.ID).
 			Order("created_at, id").Limit(limit)
 	case f.Older != nil:
 		k := f.Older
-		q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", k.CreatedAt.UTC(), k.CreatedAt.UTC(), k.ID)
+		q = q.Where("(created_at, id) < (?, ?)", k.CreatedAt.UTC(), k.ID) // a row value: one index range on both databases
 	}
 	return q.Order("created_at DESC, id DESC").Offset(offset).Limit(limit)
 }
