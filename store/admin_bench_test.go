@@ -103,6 +103,7 @@ func BenchmarkAdminList(b *testing.B) {
 		{"search-transaction_id", list(models.OrderFilter{Query: orders[n/3/10*10+1].TransactionID})},
 		{"search-sku", list(models.OrderFilter{Query: "PENNY"})},
 		{"search-nothing", list(models.OrderFilter{Query: "NO-SUCH-ORDER"})},
+		{"totals-all", totals(models.OrderFilter{})},
 		{"totals-30-days", totals(models.OrderFilter{From: from, To: to})},
 		{"totals-PAID-30-days", totals(models.OrderFilter{Status: models.StatusPaid, From: from, To: to})},
 		{"chart-30-days", func() error { _, err := st.PaidPerDay(ctx, from, to); return err }},
