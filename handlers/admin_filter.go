@@ -23,18 +23,19 @@ type orderQuery struct {
 	From       string // yyyy-mm-dd, Beijing day, inclusive
 	To         string // yyyy-mm-dd, Beijing day, inclusive
 	Q          string
-	Page       int
+	Older      string // where the page starts, a cursor (see orderCursor)
+	Newer      string
 }
 
 // filterErrors maps a filter field to the i18n key of what is wrong with it.
 type filterErrors map[string]string
 
-// parseOrderQuery reads ?status=&fulfilment=&from=&to=&q=&page= into a
+// parseOrderQuery reads ?status=&fulfilment=&from=&to=&q=&older=&newer= into a
 // store filter. Dates are Beijing days, whatever the server's zone: "to"
 // includes its day. Anything wrong is named per field, for the form.
 func parseOrderQuery(c *gin.Context) (orderQuery, models.OrderFilter, filterErrors) {
 	q := orderQuery{Status: c.Query("status"), Fulfilment: c.Query("fulfilment"), From: strings.TrimSpace(c.Query("from")),
-		To: strings.TrimSpace(c.Query("to")), Q: strings.TrimSpace(c.Query("q")), Page: 1}
+		To: strings.TrimSpace(c.Query("to")), Q: strings.TrimSpace(c.Query("q"))}
 	f := models.OrderFilter{Status: models.OrderStatus(q.Status), Fulfilment: models.Fulfilment(q.Fulfilment), Query: q.Q}
 	bad := filterErrors{}
 	switch f.Status {
@@ -61,11 +62,18 @@ func parseOrderQuery(c *gin.Context) (orderQuery, models.OrderFilter, filterErro
 	if len(q.Q) > 64 {
 		bad["q"] = "adm_err_query_long"
 	}
-	if p := c.Query("page"); p != "" {
-		var err error
-		if q.Page, err = strconv.Atoi(p); err != nil || q.Page < 1 || q.Page > 1_000_000 {
-			q.Page = 1
-			bad["page"] = "adm_err_page"
+	for _, p := range []struct {
+		param string
+		raw   *string
+		key   **models.OrderKey
+	}{{"older", &q.Older, &f.Older}, {"newer", &q.Newer, &f.Newer}} {
+		if *p.raw = c.Query(p.param); *p.raw == "" {
+			continue
+		}
+		if k, ok := parseCursor(*p.raw); ok && (p.param == "older" || f.Older == nil) {
+			*p.key = &k
+		} else {
+			*p.raw, bad["page"] = "", "adm_err_page"
 		}
 	}
 	if len(bad) == 0 {
@@ -100,16 +108,34 @@ func (e filterErrors) text(l Lang) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// values encodes the filter, and the page when it is not the first.
-func (q orderQuery) values(page int) string {
+// orderCursor is an order's place in the list for a page link: its
+// creation in Unix nanoseconds and its id, "1763805600000000000-42".
+func orderCursor(o *models.Order) string {
+	return strconv.FormatInt(o.CreatedAt.UnixNano(), 10) + "-" + strconv.FormatUint(uint64(o.ID), 10)
+}
+
+// parseCursor reads orderCursor's form.
+func parseCursor(s string) (models.OrderKey, bool) {
+	ns, id, ok := strings.Cut(s, "-")
+	n, err1 := strconv.ParseInt(ns, 10, 64)
+	i, err2 := strconv.ParseUint(id, 10, 32)
+	if !ok || err1 != nil || err2 != nil || n <= 0 || i == 0 {
+		return models.OrderKey{}, false
+	}
+	return models.OrderKey{CreatedAt: time.Unix(0, n).UTC(), ID: uint(i)}, true
+}
+
+// values encodes the filter, and a page's cursor: param "older" or
+// "newer", or "" for the first page.
+func (q orderQuery) values(param, cursor string) string {
 	v := url.Values{}
 	for k, s := range map[string]string{"status": q.Status, "fulfilment": q.Fulfilment, "from": q.From, "to": q.To, "q": q.Q} {
 		if s != "" {
 			v.Set(k, s)
 		}
 	}
-	if page > 1 {
-		v.Set("page", strconv.Itoa(page))
+	if param != "" {
+		v.Set(param, cursor)
 	}
 	if len(v) == 0 {
 		return ""

@@ -82,17 +82,25 @@ type adminOrdersData struct {
 	Rows        []orderRow
 	Totals      models.OrderTotals
 	PaidYuan    string
-	Page        int
-	Pages       int
-	PrevURL     string
-	NextURL     string
-	CSVURL      string
-	Chart       chartData
+	// TotalsFrom and TotalsTo (Beijing days, inclusive) are set when the
+	// totals cover a window the filter did not name: without a start date
+	// they sum the last totalsDays days only, so that a view never counts
+	// the whole table.
+	TotalsFrom, TotalsTo string
+	NewerURL             string // the page of newer orders, "" on the first page
+	OlderURL             string
+	CSVURL               string
+	Chart                chartData
 }
 
-// adminOrders lists the orders the filter selects, newest first, with the
-// filter's totals and the 30-day chart. A bad filter shows the form again
-// with what is wrong next to the field, as typed, and no orders (400).
+// totalsDays is the window of the totals of a filter without a start date.
+const totalsDays = 30
+
+// adminOrders lists the orders the filter selects, newest first, a page at
+// a time (keyset pages: ?older= and ?newer= name the order a page starts
+// after), with the filter's totals and the 30-day chart. A bad filter shows
+// the form again with what is wrong next to the field, as typed, and no
+// orders (400).
 func (h *Handler) adminOrders(c *gin.Context) {
 	q, f, bad := parseOrderQuery(c)
 	ctx := c.Request.Context()
@@ -101,33 +109,52 @@ func (h *Handler) adminOrders(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	d := adminOrdersData{Query: q, Errors: bad, Page: q.Page, Chart: chart, Pages: 1,
+	d := adminOrdersData{Query: q, Errors: bad, Chart: chart,
 		Statuses:    []models.OrderStatus{models.StatusNotPay, models.StatusPaid, models.StatusRefund, models.StatusClosed, models.StatusFailed},
 		Fulfilments: []models.Fulfilment{models.FulfilToShip, models.FulfilShipped, models.FulfilDone}}
 	if bad != nil {
 		h.render(c, http.StatusBadRequest, "admin_orders", "admin_orders_title", d)
 		return
 	}
-	if d.Totals, err = h.opt.Admin.OrderTotals(ctx, f); err != nil {
+	tf := f
+	tf.Older, tf.Newer = nil, nil
+	if f.From.IsZero() {
+		end := f.To
+		if end.IsZero() {
+			end = beijingDay(h.opt.Now()).AddDate(0, 0, 1)
+		}
+		tf.From = end.AddDate(0, 0, -totalsDays)
+		d.TotalsFrom, d.TotalsTo = tf.From.Format(time.DateOnly), end.AddDate(0, 0, -1).Format(time.DateOnly)
+	}
+	if d.Totals, err = h.opt.Admin.OrderTotals(ctx, tf); err != nil {
 		h.fail(c, err)
 		return
 	}
-	orders, err := h.opt.Admin.SearchOrders(ctx, f, (q.Page-1)*adminPageSize, adminPageSize)
+	orders, err := h.opt.Admin.SearchOrders(ctx, f, 0, adminPageSize+1)
 	if err != nil {
 		h.fail(c, err)
 		return
 	}
-	d.PaidYuan, d.CSVURL = d.Totals.PaidFee.Yuan(), "/admin/orders.csv"+q.values(1)
-	d.Pages = max(1, int((d.Totals.Count+adminPageSize-1)/adminPageSize))
+	more := len(orders) > adminPageSize
+	if more && f.Newer != nil {
+		orders = orders[1:] // newest first: the extra one is the newest
+	} else if more {
+		orders = orders[:adminPageSize]
+	}
+	d.PaidYuan, d.CSVURL = d.Totals.PaidFee.Yuan(), "/admin/orders.csv"+q.values("", "")
 	now, l := h.opt.Now(), h.language(c)
 	for i := range orders {
 		d.Rows = append(d.Rows, newOrderRow(&orders[i], now, l))
 	}
-	if q.Page > 1 {
-		d.PrevURL = "/admin/orders" + q.values(q.Page-1)
-	}
-	if q.Page < d.Pages {
-		d.NextURL = "/admin/orders" + q.values(q.Page+1)
+	if len(orders) > 0 {
+		if f.Older != nil || (f.Newer != nil && more) {
+			d.NewerURL = "/admin/orders" + q.values("newer", orderCursor(&orders[0]))
+		}
+		if f.Newer != nil || more {
+			d.OlderURL = "/admin/orders" + q.values("older", orderCursor(&orders[len(orders)-1]))
+		}
+	} else if f.Older != nil || f.Newer != nil {
+		d.NewerURL = "/admin/orders" + q.values("", "") // past either end: back to the newest
 	}
 	h.render(c, http.StatusOK, "admin_orders", "admin_orders_title", d)
 }

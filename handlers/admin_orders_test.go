@@ -26,6 +26,29 @@ func seedAdmin(t *testing.T) (*testrig.Rig, []models.Order) {
 	return r, testrig.SeedOrders(t, r.Store, 120, r.Clock.Now())
 }
 
+// lastDays is the totals' window of a filter without a start date: the 30
+// Beijing days up to the rig's today, 2026-11-22.
+func lastDays(o models.Order) bool {
+	return !o.CreatedAt.Before(time.Date(2026, 10, 24, 0, 0, 0, 0, beijing)) && o.CreatedAt.Before(time.Date(2026, 11, 23, 0, 0, 0, 0, beijing))
+}
+
+// totalsOf is what the totals line shows for the seeded orders that pass in.
+func totalsOf(seeded []models.Order, in func(models.Order) bool) (n, paid, fen int64) {
+	for _, o := range seeded {
+		if in(o) {
+			n++
+			if o.Status == models.StatusPaid {
+				paid, fen = paid+1, fen+int64(o.TotalFee)
+			}
+		}
+	}
+	return n, paid, fen
+}
+
+func cursorOf(o models.Order) string {
+	return strconv.FormatInt(o.CreatedAt.UnixNano(), 10) + "-" + strconv.FormatUint(uint64(o.ID), 10)
+}
+
 func TestAdminOrdersFiltersPagesAndTotals(t *testing.T) {
 	r, seeded := seedAdmin(t)
 	b := r.AdminBrowser(t)
@@ -34,21 +57,28 @@ func TestAdminOrdersFiltersPagesAndTotals(t *testing.T) {
 		rows                    int // on this page
 		count, paidCount, paidF int64
 		first                   string
+		// in selects the orders the totals count, when the query has no
+		// start date: those of the last 30 days (count etc. unused).
+		in func(models.Order) bool
 	}{
-		// 30 paid, all PENNY (1 fen) × qty 2, 3, 1, … → 60 fen (see store tests).
-		{"", 50, 120, 30, 60, seeded[0].OutTradeNo},
-		{"?page=2", 50, 120, 30, 60, seeded[50].OutTradeNo},
-		{"?page=3", 20, 120, 30, 60, seeded[100].OutTradeNo},
-		{"?status=PAID", 30, 30, 30, 60, seeded[1].OutTradeNo},
-		{"?status=NOTPAY&q=COFFEE", 30, 30, 0, 0, seeded[0].OutTradeNo},
-		{"?q=SEED0042", 1, 1, 0, 0, "SEED0042COFFEE"},
-		{"?q=" + seeded[13].TransactionID, 1, 1, 1, 2, seeded[13].OutTradeNo},
-		{"?q=%E4%B8%80%E5%88%86", 50, 60, 30, 60, seeded[1].OutTradeNo}, // 一分: the PENNY product's name
+		{"", 50, 0, 0, 0, seeded[0].OutTradeNo, func(models.Order) bool { return true }},
+		{"?older=" + cursorOf(seeded[49]), 50, 0, 0, 0, seeded[50].OutTradeNo, func(models.Order) bool { return true }},
+		{"?older=" + cursorOf(seeded[99]), 20, 0, 0, 0, seeded[100].OutTradeNo, func(models.Order) bool { return true }},
+		{"?newer=" + cursorOf(seeded[100]), 50, 0, 0, 0, seeded[50].OutTradeNo, func(models.Order) bool { return true }},
+		{"?status=PAID", 30, 0, 0, 0, seeded[1].OutTradeNo, func(o models.Order) bool { return o.Status == models.StatusPaid }},
+		// Search is exact: a SKU …
+		{"?status=NOTPAY&q=COFFEE", 30, 0, 0, 0, seeded[0].OutTradeNo, func(o models.Order) bool { return o.Status == models.StatusNotPay && o.SKU == "COFFEE" }},
+		{"?q=PENNY", 50, 0, 0, 0, seeded[1].OutTradeNo, func(o models.Order) bool { return o.SKU == "PENNY" }},
+		// … or a whole order or transaction number.
+		{"?q=SEED0042COFFEE", 1, 0, 0, 0, "SEED0042COFFEE", func(o models.Order) bool { return o.OutTradeNo == "SEED0042COFFEE" }},
+		{"?q=" + seeded[13].TransactionID, 1, 0, 0, 0, seeded[13].OutTradeNo, func(o models.Order) bool { return o.TransactionID == seeded[13].TransactionID }},
+		{"?q=SEED0042", 0, 0, 0, 0, "", func(models.Order) bool { return false }},
+		{"?q=%E4%B8%80%E5%88%86", 0, 0, 0, 0, "", func(models.Order) bool { return false }}, // 一分: product names are not searched
 		// 2026-11-21 and 2026-11-22 in Beijing: created 18:00, 11:00, 04:00 on the 22nd;
 		// 21:00, 14:00, 07:00, 00:00 on the 21st — seven orders, i = 0…6; paid: i = 1, 5.
-		{"?from=2026-11-21&to=2026-11-22", 7, 7, 2, int64(seeded[1].TotalFee + seeded[5].TotalFee), seeded[0].OutTradeNo},
-		{"?from=2026-11-22&to=2026-11-22&status=PAID", 1, 1, 1, int64(seeded[1].TotalFee), seeded[1].OutTradeNo},
-		{"?q=nothing-like-this", 0, 0, 0, 0, ""},
+		{"?from=2026-11-21&to=2026-11-22", 7, 7, 2, int64(seeded[1].TotalFee + seeded[5].TotalFee), seeded[0].OutTradeNo, nil},
+		{"?from=2026-11-22&to=2026-11-22&status=PAID", 1, 1, 1, int64(seeded[1].TotalFee), seeded[1].OutTradeNo, nil},
+		{"?q=nothing-like-this", 0, 0, 0, 0, "", func(models.Order) bool { return false }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -61,6 +91,12 @@ func TestAdminOrdersFiltersPagesAndTotals(t *testing.T) {
 			if m == nil {
 				t.Fatal("no totals on the page")
 			}
+			if tt.in != nil {
+				tt.count, tt.paidCount, tt.paidF = totalsOf(seeded, func(o models.Order) bool { return lastDays(o) && tt.in(o) })
+				if !strings.Contains(p.Body, `data-from="2026-10-24" data-to="2026-11-22"`) {
+					t.Error("the totals do not say they cover the last 30 days")
+				}
+			}
 			got := [3]string{m[1], m[2], m[3]}
 			want := [3]string{strconv.FormatInt(tt.count, 10), strconv.FormatInt(tt.paidCount, 10), strconv.FormatInt(tt.paidF, 10)}
 			if len(rows) != tt.rows || got != want {
@@ -71,25 +107,49 @@ func TestAdminOrdersFiltersPagesAndTotals(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"?status=WHATEVER", "?from=2026-13-01", "?page=0", "?page=x", "?to=yesterday", "?from=2026-11-22&to=2026-11-21", "?fulfilment=lost"} {
+	for _, bad := range []string{"?status=WHATEVER", "?from=2026-13-01", "?older=0-1", "?older=x", "?newer=1-", "?older=1-1&newer=1-1", "?to=yesterday", "?from=2026-11-22&to=2026-11-21", "?fulfilment=lost"} {
 		if p := adminGet(t, r, b, "/admin/orders"+bad); p.Status != 400 {
 			t.Errorf("%s = %d, want 400", bad, p.Status)
 		}
 	}
 }
 
+var pagerRe = regexp.MustCompile(`id="(newer|older)" href="([^"]+)"`)
+
+// pager is the page's Newer and Older links, unescaped.
+func pager(body string) map[string]string {
+	links := map[string]string{}
+	for _, m := range pagerRe.FindAllStringSubmatch(body, -1) {
+		links[m[1]] = strings.ReplaceAll(m[2], "&amp;", "&")
+	}
+	return links
+}
+
 func TestAdminOrdersPagerKeepsTheFilter(t *testing.T) {
-	r, _ := seedAdmin(t)
+	r, seeded := seedAdmin(t)
 	b := r.AdminBrowser(t)
 	p := adminGet(t, r, b, "/admin/orders?q=SEED&status=CLOSED")
-	for _, want := range []string{`href="/admin/orders.csv?q=SEED&amp;status=CLOSED"`, `data-page="1" data-pages="1"`} {
-		if !strings.Contains(p.Body, want) {
-			t.Errorf("page lacks %s", want)
-		}
+	if !strings.Contains(p.Body, `href="/admin/orders.csv?q=SEED&amp;status=CLOSED"`) {
+		t.Errorf("page lacks the CSV link with the filter")
 	}
-	p = adminGet(t, r, b, "/admin/orders?q=SEED")
-	if !strings.Contains(p.Body, `id="next" href="/admin/orders?page=2&amp;q=SEED"`) {
-		t.Errorf("next link does not keep the filter")
+	if links := pager(p.Body); len(links) != 0 {
+		t.Errorf("a single page has page links %v", links)
+	}
+	// 60 PENNY orders: a page of 50, then 10 older; Newer comes back.
+	p = adminGet(t, r, b, "/admin/orders?q=PENNY")
+	links := pager(p.Body)
+	if want := "/admin/orders?older=" + cursorOf(seeded[99]) + "&q=PENNY"; links["older"] != want || links["newer"] != "" {
+		t.Fatalf("first page links %v, want older %s only", links, want)
+	}
+	p = adminGet(t, r, b, links["older"])
+	rows, links := rowRe.FindAllStringSubmatch(p.Body, -1), pager(p.Body)
+	if len(rows) != 10 || rows[0][1] != seeded[101].OutTradeNo || links["older"] != "" || links["newer"] == "" {
+		t.Fatalf("older page: %d rows from %v, links %v", len(rows), rows[0], links)
+	}
+	p = adminGet(t, r, b, links["newer"])
+	rows, links = rowRe.FindAllStringSubmatch(p.Body, -1), pager(p.Body)
+	if len(rows) != 50 || rows[0][1] != seeded[1].OutTradeNo || links["newer"] != "" || links["older"] == "" {
+		t.Errorf("back to the newer page: %d rows from %v, links %v", len(rows), rows[0], links)
 	}
 }
 
@@ -174,7 +234,7 @@ func TestAdminCSVGuardsAgainstFormulas(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	p := adminGet(t, r, r.AdminBrowser(t), "/admin/orders.csv?q=EVIL")
+	p := adminGet(t, r, r.AdminBrowser(t), "/admin/orders.csv")
 	recs := readExportCSV(t, p.Body)
 	if len(recs) != 6 {
 		t.Fatalf("%d rows, want 5", len(recs)-1)

@@ -24,13 +24,24 @@ type AdminSession struct {
 
 // OrderFilter selects orders in the admin console and its CSV export.
 // From and To bound created_at as a half-open range [From, To); zero means
-// unbounded. Query matches out_trade_no, transaction_id, SKU or product name.
+// unbounded. Query matches exactly: an order number (ours, WeChat's
+// transaction_id or a merchant's out_trade_no) or, when no order has that
+// number, a SKU. Older or Newer, when set, is where a page of the list
+// starts (keyset pages); the export ignores them.
 type OrderFilter struct {
 	Status     OrderStatus
 	Fulfilment Fulfilment // "" for any
 	From       time.Time
 	To         time.Time
 	Query      string
+	Older      *OrderKey // the orders listed after this one
+	Newer      *OrderKey // the orders listed before this one
+}
+
+// OrderKey is an order's place in the newest-first list.
+type OrderKey struct {
+	CreatedAt time.Time
+	ID        uint
 }
 
 // OrderTotals sum up the orders a filter selects.

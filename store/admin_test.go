@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,12 +24,11 @@ func bjDay(s string) time.Time {
 
 // matches is the filter written out in Go, to check the SQL against.
 func matches(o models.Order, f models.OrderFilter) bool {
-	q := strings.ToLower(f.Query)
+	q := f.Query
 	return (f.Status == "" || o.Status == f.Status) &&
 		(f.From.IsZero() || !o.CreatedAt.Before(f.From)) &&
 		(f.To.IsZero() || o.CreatedAt.Before(f.To)) &&
-		(q == "" || strings.Contains(strings.ToLower(o.OutTradeNo), q) || strings.Contains(strings.ToLower(o.TransactionID), q) ||
-			strings.Contains(strings.ToLower(o.SKU), q) || strings.Contains(o.Body, f.Query))
+		(q == "" || o.OutTradeNo == q || o.TransactionID == q || o.SKU == q)
 }
 
 func TestOrderFiltersAndTotals(t *testing.T) {
@@ -48,10 +46,15 @@ func TestOrderFiltersAndTotals(t *testing.T) {
 		// Order 6 was created at exactly 2026-11-21 00:00 Beijing: in "from", not in "to".
 		{"to is exclusive", models.OrderFilter{To: bjDay("2026-11-21")}},
 		{"from is inclusive", models.OrderFilter{From: bjDay("2026-11-21")}},
-		{"sku", models.OrderFilter{Query: "penny"}},
+		// Search is exact (docs/admin.md): a SKU, an order number, a
+		// transaction id; not a part of one, nor a product name.
+		{"sku", models.OrderFilter{Query: "PENNY"}},
+		{"sku is exact", models.OrderFilter{Query: "penny"}},
 		{"product name", models.OrderFilter{Query: "咖啡"}},
-		{"out_trade_no", models.OrderFilter{Query: "SEED0042"}},
-		{"transaction_id", models.OrderFilter{Query: "00000000000013"}},
+		{"out_trade_no", models.OrderFilter{Query: "SEED0042COFFEE"}},
+		{"part of out_trade_no", models.OrderFilter{Query: "SEED0042"}},
+		{"transaction_id", models.OrderFilter{Query: seeded[13].TransactionID}},
+		{"part of transaction_id", models.OrderFilter{Query: seeded[13].TransactionID[4:]}},
 		{"LIKE wildcards are literal", models.OrderFilter{Query: "%"}},
 		{"nothing", models.OrderFilter{Query: "no such thing"}},
 	}
@@ -136,6 +139,55 @@ func TestSearchOrdersPages(t *testing.T) {
 	for i, no := range all {
 		if no != seeded[i].OutTradeNo { // seeded newest first
 			t.Fatalf("order %d = %s, want %s (newest first, no gaps or repeats)", i, no, seeded[i].OutTradeNo)
+		}
+	}
+}
+
+// Keyset pages: older from the last order of a page, newer from the
+// first, whatever the filter; no gaps, no repeats.
+func TestSearchOrdersKeysetPages(t *testing.T) {
+	st := testrig.MustOpenStore(t)
+	seeded := testrig.SeedOrders(t, st, 120, newest)
+	ctx := context.Background()
+	for _, f := range []models.OrderFilter{{}, {Status: models.StatusPaid}, {Query: "COFFEE"}} {
+		var want []string
+		for _, o := range seeded {
+			if matches(o, f) {
+				want = append(want, o.OutTradeNo)
+			}
+		}
+		var got []string
+		var pages [][]models.Order
+		for pf := f; ; {
+			page, err := st.SearchOrders(ctx, pf, 0, 25)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			pages = append(pages, page)
+			for _, o := range page {
+				got = append(got, o.OutTradeNo)
+			}
+			last := page[len(page)-1]
+			pf.Older = &models.OrderKey{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%+v: older pages = %v\nwant %v", f, got, want)
+		}
+		if len(pages) < 2 {
+			t.Fatalf("%+v: %d pages", f, len(pages))
+		}
+		// Newer than the second page's first order: the first page again.
+		nf := f
+		nf.Newer = &models.OrderKey{CreatedAt: pages[1][0].CreatedAt, ID: pages[1][0].ID}
+		back, err := st.SearchOrders(ctx, nf, 0, 25)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(back) != len(pages[0]) || back[0].OutTradeNo != pages[0][0].OutTradeNo || back[len(back)-1].OutTradeNo != pages[0][len(pages[0])-1].OutTradeNo {
+			t.Errorf("%+v: newer page = %d orders from %s, want the first page", f, len(back), back[0].OutTradeNo)
 		}
 	}
 }
