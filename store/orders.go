@@ -183,13 +183,23 @@ func (s *Store) applyChangeMove(tx *gorm.DB, no string, decide func(cur models.O
 // due first (see claim). Orders whose unifiedorder outcome is unknown are
 // PendingPrepays' business.
 func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]models.Order, error) {
-	os, err := s.claim(ctx, now, limit, "next_query_at", "status = ? AND prepay <> ? AND next_query_at <= ?",
-		models.StatusNotPay, models.PrepayPending, now.UTC())
+	os, err := s.claim(ctx, now, limit, dueOrder, dueWhere, models.StatusNotPay, models.PrepayPending, now.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("due orders: %w", err)
 	}
 	return os, nil
 }
+
+// The reconciler's reads, each a range of one index (plan_internal_test
+// checks): due orders on idx_orders_status_next, lost unifiedorder
+// outcomes on idx_orders_status_prepay.
+const (
+	dueWhere     = "status = ? AND prepay <> ? AND next_query_at <= ?"
+	dueOrder     = "next_query_at"
+	pendingWhere = "status = ? AND prepay = ? AND created_at < ? AND next_query_at <= ?"
+	pendingOrder = "created_at, id"
+	nextWhere    = "status = ? AND prepay <> ?"
+)
 
 // ClaimLease is how long an instance holds the orders it claimed: if it
 // dies working them, another instance takes them over after this.
@@ -245,8 +255,7 @@ func (s *Store) ScheduleQuery(ctx context.Context, id uint, next time.Time, anom
 func (s *Store) NextQueryAt(ctx context.Context) (time.Time, bool, error) {
 	var o models.Order
 	err := s.db.WithContext(ctx).Select("next_query_at").
-		Where("status = ? AND prepay <> ?", models.StatusNotPay, models.PrepayPending).
-		Order("next_query_at").Limit(1).Find(&o).Error
+		Where(nextWhere, models.StatusNotPay, models.PrepayPending).Order(dueOrder).Limit(1).Find(&o).Error
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next query time: %w", err)
 	}
@@ -258,8 +267,7 @@ func (s *Store) NextQueryAt(ctx context.Context) (time.Time, bool, error) {
 // cutoff (see claim), oldest first: a range of idx_orders_status_prepay,
 // never a scan of the unpaid orders.
 func (s *Store) PendingPrepays(ctx context.Context, cutoff, now time.Time, limit int) ([]models.Order, error) {
-	os, err := s.claim(ctx, now, limit, "created_at, id", "status = ? AND prepay = ? AND created_at < ? AND next_query_at <= ?",
-		models.StatusNotPay, models.PrepayPending, cutoff.UTC(), now.UTC())
+	os, err := s.claim(ctx, now, limit, pendingOrder, pendingWhere, models.StatusNotPay, models.PrepayPending, cutoff.UTC(), now.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("pending prepays: %w", err)
 	}
