@@ -200,7 +200,10 @@ func (a *app) run(ctx context.Context) error {
 		"notify_url", a.cfg.NotifyEndpoint())
 	rctx, stopReconciler := context.WithCancel(context.Background())
 	reconciled := make(chan struct{})
-	go func() { defer close(reconciled); a.svc.RunReconciler(rctx, checkout.ReconcilerOptions{Rate: a.cfg.QueryRate}) }()
+	go func() {
+		defer close(reconciled)
+		a.svc.RunReconciler(rctx, checkout.ReconcilerOptions{Rate: a.cfg.QueryRate})
+	}()
 	delivered := make(chan struct{})
 	go func() { defer close(delivered); a.svc.RunDeliveries(rctx, checkout.DeliveryOptions{Kick: a.kick}) }()
 	followed := make(chan struct{})
