@@ -183,7 +183,7 @@ func (a *app) weChat() (checkout.WeChat, string, error) {
 		return nil, "", err
 	}
 	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: a.cfg.AppID, MchID: a.cfg.MchID, APIKey: a.cfg.APIKey,
-		SignType: a.cfg.SignType, HTTPClient: &http.Client{Timeout: 10 * time.Second}, ClientCert: cert,
+		SignType: a.cfg.SignType, HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: wechatTransport()}, ClientCert: cert,
 		OtherAppIDs: a.cfg.OtherAppIDs()})
 	return c, scanURL, err
 }
@@ -200,7 +200,10 @@ func (a *app) run(ctx context.Context) error {
 		"notify_url", a.cfg.NotifyEndpoint())
 	rctx, stopReconciler := context.WithCancel(context.Background())
 	reconciled := make(chan struct{})
-	go func() { defer close(reconciled); a.svc.RunReconciler(rctx, checkout.ReconcilerOptions{}) }()
+	go func() {
+		defer close(reconciled)
+		a.svc.RunReconciler(rctx, checkout.ReconcilerOptions{Rate: a.cfg.QueryRate})
+	}()
 	delivered := make(chan struct{})
 	go func() { defer close(delivered); a.svc.RunDeliveries(rctx, checkout.DeliveryOptions{Kick: a.kick}) }()
 	followed := make(chan struct{})
@@ -284,4 +287,14 @@ var demoProducts = []models.Product{
 	{SKU: "TEA-LONGJING", Name: "西湖龙井 100g", NameEN: "West Lake Longjing tea, 100 g", Description: "明前特级 · Pre-Qingming", Price: 12800, Active: true},
 	{SKU: "MUG", Name: "白瓷马克杯", NameEN: "White porcelain mug", Description: "350 ml", Price: 3990, Active: true},
 	{SKU: "PENNY", Name: "一分钱测试商品", NameEN: "One-fen test item", Description: "用于测试支付 · for payment tests", Price: 1, Active: true},
+}
+
+// wechatTransport keeps a connection to WeChat for each of the
+// reconciler's busiest workers (checkout.ReconcilerOptions.MaxWorkers):
+// the default two idle connections a host would have them redial, and
+// redo TLS, on nearly every call.
+func wechatTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	return tr
 }

@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"wxcheckout/models"
@@ -33,74 +32,6 @@ func queryGap(n int) time.Duration {
 	return maxQueryGap
 }
 
-// ReconcilerOptions tune the reconciler; zero values mean the defaults.
-type ReconcilerOptions struct {
-	Tick    time.Duration // how often to look for due orders; default 1 s
-	Workers int           // concurrent WeChat calls; default 8
-	Batch   int           // orders per look; default 200
-	// After, when set, replaces time.After, so tests can drive ticks.
-	After func(time.Duration) <-chan time.Time
-}
-
-// RunReconciler works until ctx ends and returns when every call it started
-// has finished.
-func (s *Service) RunReconciler(ctx context.Context, opt ReconcilerOptions) {
-	if opt.Tick <= 0 {
-		opt.Tick = time.Second
-	}
-	if opt.Workers <= 0 {
-		opt.Workers = 8
-	}
-	if opt.Batch <= 0 {
-		opt.Batch = 200
-	}
-	if opt.After == nil {
-		opt.After = time.After
-	}
-	for {
-		s.ReconcileOnce(ctx, opt.Workers, opt.Batch)
-		select {
-		case <-ctx.Done():
-			return
-		case <-opt.After(opt.Tick):
-		}
-	}
-}
-
-// ReconcileOnce handles every order that is due now: unifiedorder calls
-// whose outcome was lost, and unpaid orders due for a query or past expiry.
-func (s *Service) ReconcileOnce(ctx context.Context, workers, batch int) {
-	now := s.now()
-	pending, err := s.store.PendingPrepays(ctx, now.Add(-prepayGrace), now, batch)
-	if err != nil {
-		s.log.Error("reconcile: pending prepays", "err", err)
-	}
-	due, err := s.store.DueOrders(ctx, now, batch)
-	if err != nil {
-		s.log.Error("reconcile: due orders", "err", err)
-	}
-	sem := make(chan struct{}, workers)
-	var wg sync.WaitGroup
-	each := func(os []models.Order, f func(context.Context, *models.Order)) {
-		for i := range os {
-			if ctx.Err() != nil {
-				return
-			}
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(o *models.Order) {
-				defer func() { <-sem; wg.Done() }()
-				f(ctx, o)
-			}(&os[i])
-		}
-	}
-	each(pending, s.recoverPrepay)
-	wg.Wait()
-	each(due, s.reconcile)
-	wg.Wait()
-	s.reconcileRefunds(ctx, batch)
-}
-
 // recoverPrepay re-enters a unifiedorder whose outcome was never recorded,
 // with the fields first sent; prepay marks it FAILED if WeChat refuses.
 func (s *Service) recoverPrepay(ctx context.Context, o *models.Order) {
@@ -123,16 +54,19 @@ func (s *Service) reconcile(ctx context.Context, o *models.Order) {
 	}
 	state, err := s.query(ctx, o, "reconciler")
 	switch {
+	case ctx.Err() != nil:
+		return // stopping: the order stays due and is asked about after the restart
 	case err == nil && !state.Open():
 		return // paid or closed: query applied it
 	case anomalous(err):
 		s.log.Warn("reconcile: an answer that cannot be applied; backing off", "out_trade_no", o.OutTradeNo, "err", err)
-		s.schedule(ctx, o, now.Add(anomalyGap(o.QueryAnomalies+1)), true)
+		s.schedule(ctx, o, now.Add(anomalyGap(o.QueryAnomalies+1)), true, "")
 		return
 	case err != nil:
 		s.log.Warn("reconcile: orderquery", "out_trade_no", o.OutTradeNo, "err", err)
+		state = ""
 	}
-	s.schedule(ctx, o, now.Add(queryGap(o.Queries+1)), false)
+	s.schedule(ctx, o, now.Add(queryGap(o.Queries+1)), false, state)
 }
 
 // anomalous: an answer that asking again soon will not change — WeChat does
@@ -162,7 +96,7 @@ const maxAnomalyGap = 15 * time.Minute
 // says was paid another amount, is closed locally and flagged.
 func (s *Service) expire(ctx context.Context, o *models.Order, now time.Time) {
 	if earliest := o.CreatedAt.Add(s.minCloseAge()); now.Before(earliest) {
-		s.schedule(ctx, o, earliest, false)
+		s.schedule(ctx, o, earliest, false, "")
 		return
 	}
 	state, err := s.query(ctx, o, "reconciler")
@@ -186,18 +120,20 @@ func (s *Service) expire(ctx context.Context, o *models.Order, now time.Time) {
 	}
 	if err != nil && KindOf(err) != KindConflict {
 		s.log.Warn("reconcile: expire", "out_trade_no", o.OutTradeNo, "err", err)
-		s.schedule(ctx, o, now.Add(anomalyGap(o.QueryAnomalies+1)), true)
+		s.schedule(ctx, o, now.Add(anomalyGap(o.QueryAnomalies+1)), true, "")
 	}
 }
 
 // schedule sets the order's next query, no later than its expiry while it
-// is still payable; anomaly counts an answer that could not be applied (a
-// normal one resets the count).
-func (s *Service) schedule(ctx context.Context, o *models.Order, next time.Time, anomaly bool) {
-	if s.now().Before(o.ExpiresAt) && next.After(o.ExpiresAt) {
+// is still payable, and counts the query just made with WeChat's answer
+// (state; "" when there was none to keep); anomaly counts an answer that
+// could not be applied (a normal one resets the count).
+func (s *Service) schedule(ctx context.Context, o *models.Order, next time.Time, anomaly bool, state models.TradeState) {
+	now := s.now()
+	if now.Before(o.ExpiresAt) && next.After(o.ExpiresAt) {
 		next = o.ExpiresAt
 	}
-	if err := s.store.ScheduleQuery(ctx, o.ID, next, anomaly); err != nil {
+	if err := s.store.ScheduleQuery(ctx, o.ID, next, anomaly, now, string(state)); err != nil {
 		s.log.Error("reconcile: schedule", "out_trade_no", o.OutTradeNo, "err", err)
 	}
 }

@@ -39,6 +39,15 @@ func (s *Service) recordCall(ctx context.Context, o *models.Order, kind string, 
 	}
 }
 
+// routineQuery reports whether a reconciler's orderquery answered what the
+// order's last one did and left the order payable: such a query is
+// counted on the order (Queries, LastQueryAt), not kept in the timeline
+// with its XML. The first answer, a changed one, a failure and every
+// query an admin or shopper asks for are kept.
+func routineQuery(o *models.Order, actor string, state models.TradeState, err error, last string) bool {
+	return actor == "reconciler" && err == nil && state.Open() && last != "" && string(state) == last
+}
+
 // wxExchange picks the wire record from a reply or from the error.
 func wxExchange[T any](resp *T, err error) *wxpay.Exchange {
 	if err != nil {
@@ -72,12 +81,20 @@ func (s *Service) Sync(ctx context.Context, no, actor string) error {
 // returns the state of the order's own WeChat order, or SUCCESS when a
 // further one was paid.
 func (s *Service) query(ctx context.Context, o *models.Order, actor string) (models.TradeState, error) {
+	if err := pace(ctx); err != nil {
+		return "", err
+	}
 	q, err := s.wx.OrderQuery(ctx, o.OutTradeNo)
-	s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
 	var state models.TradeState
+	if err == nil {
+		state = models.TradeState(q.TradeState)
+	}
+	if !routineQuery(o, actor, state, err, o.LastQueryState) {
+		s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
+	}
 	if err != nil {
 		err = newError(KindUpstream, msgQueryFailed, err, wxErrorText(err))
-	} else if state = models.TradeState(q.TradeState); state.Paid() {
+	} else if state.Paid() {
 		_, _, err = s.ConfirmPayment(ctx, paymentFromQuery(q, actor))
 		return state, err
 	}
@@ -105,11 +122,26 @@ func (s *Service) queryWxOrders(ctx context.Context, o *models.Order, actor stri
 		if w.Prepay == models.PrepayFailed {
 			continue // WeChat refused it: there is nothing to pay
 		}
+		if err := pace(ctx); err != nil {
+			return false, err
+		}
 		q, err := s.wx.OrderQuery(ctx, w.OutTradeNo)
 		if err != nil && w.Prepay == models.PrepayPending && wxpay.IsOrderNotExist(err) {
 			continue // never reached WeChat
 		}
-		s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
+		var state models.TradeState
+		if err == nil {
+			state = models.TradeState(q.TradeState)
+		}
+		// The order's own last answer stands for its further orders': after
+		// the first round, their unchanged answers are counted, not kept.
+		last := ""
+		if o.LastQueryState != "" {
+			last = string(state)
+		}
+		if !routineQuery(o, actor, state, err, last) {
+			s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
+		}
 		if err == nil && models.TradeState(q.TradeState).Paid() {
 			_, _, err = s.ConfirmPayment(ctx, paymentFromQuery(q, actor))
 			return err == nil, err

@@ -24,7 +24,7 @@ func TestDefaultsRunTheSimulator(t *testing.T) {
 		Devices: Devices{MPAppSecret: wxpaysim.DemoAppSecret, MiniAppID: wxpaysim.DemoAppID,
 			MiniAppSecret: wxpaysim.DemoAppSecret, H5: true}, DemoProducts: true,
 		Limits: Limits{MaxCheckoutsPerClient: 4, MaxStreamsPerClient: 32, CheckoutRatePerClient: 20,
-			MaxOpenOrdersPerClient: 10, MaxStreams: 10000, GatewayRatePerApp: 600, ClientIPHeader: "X-Forwarded-For"}}
+			MaxOpenOrdersPerClient: 10, MaxStreams: 10000, GatewayRatePerApp: 600, ClientIPHeader: "X-Forwarded-For", QueryRate: 500}}
 	if got := strings.Join(c.TrustedProxies, ","); got != "127.0.0.1,::1" {
 		t.Errorf("TrustedProxies = %q, want loopback only", got)
 	}
@@ -291,4 +291,17 @@ func merge(a, b map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+func TestQueryRate(t *testing.T) {
+	c, err := Load(env(map[string]string{"WXPAY_QUERY_RATE": "2000"}))
+	if err != nil || c.QueryRate != 2000 {
+		t.Fatalf("Load = %d, %v; want 2000", c.QueryRate, err)
+	}
+	for _, bad := range []string{"0", "-5", "fast", "1.5"} {
+		_, err := Load(env(map[string]string{"WXPAY_QUERY_RATE": bad}))
+		if err == nil || !strings.Contains(err.Error(), "WXPAY_QUERY_RATE") {
+			t.Errorf("WXPAY_QUERY_RATE=%s: %v, want an error naming the variable", bad, err)
+		}
+	}
 }

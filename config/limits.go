@@ -32,6 +32,10 @@ type Limits struct {
 	// GatewayRatePerApp is how many gateway orders (epay and JSON API) one
 	// merchant app may create per minute (GATEWAY_RATE_PER_APP).
 	GatewayRatePerApp int
+	// QueryRate (WXPAY_QUERY_RATE) caps the reconciler's orderquery calls
+	// per second: WeChat limits each merchant's call rate per API and
+	// answers FREQUENCY_LIMITED beyond it.
+	QueryRate int
 }
 
 func (l *Limits) load(env func(string, string) string) error {
@@ -46,6 +50,7 @@ func (l *Limits) load(env func(string, string) string) error {
 		{&l.MaxOpenOrdersPerClient, "MAX_OPEN_ORDERS_PER_CLIENT", 10},
 		{&l.MaxStreams, "MAX_STREAMS", 10000},
 		{&l.GatewayRatePerApp, "GATEWAY_RATE_PER_APP", 600},
+		{&l.QueryRate, "WXPAY_QUERY_RATE", 500},
 	}
 	var err error
 	for _, v := range ints {

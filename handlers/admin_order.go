@@ -49,7 +49,7 @@ type adminOrderData struct {
 	Order                              *models.Order
 	Row                                orderRow
 	TimeStart, Expires, Closed, Update string
-	NextQuery                          string
+	NextQuery, LastQuery               string
 	UnitYuan                           string
 	Events                             []eventRow
 	PaidAfterClose, NotAtWeChat        bool
@@ -104,7 +104,8 @@ func (h *Handler) orderPage(c *gin.Context, o *models.Order, page int) (*adminOr
 	}
 	d := &adminOrderData{Order: o, Row: newOrderRow(o, now, l), TimeStart: beijingTime(o.TimeStart), Expires: beijingTime(o.ExpiresAt),
 		Closed: beijingTimePtr(o.ClosedAt), Update: beijingTime(o.UpdatedAt), NextQuery: beijingTime(o.NextQueryAt),
-		UnitYuan: o.UnitPrice.Yuan(), PaidAfterClose: o.HasFlag(models.FlagPaidAfterClose),
+		LastQuery: beijingTimePtr(o.LastQueryAt),
+		UnitYuan:  o.UnitPrice.Yuan(), PaidAfterClose: o.HasFlag(models.FlagPaidAfterClose),
 		NotAtWeChat: o.HasFlag(models.FlagNotAtWeChat), AmountMismatchFlag: o.HasFlag(models.FlagAmountMismatch),
 		Oversold: o.HasFlag(models.FlagOversold), SecondPayment: o.HasFlag(models.FlagSecondPayment),
 		AmountMismatch: t.Refusals[models.RefusalAmountMismatch], InvalidSign: t.Refusals[models.RefusalBadSign],

@@ -177,6 +177,7 @@ var texts = map[string][2]string{
 	"admin_closed_at":             {"关闭时间", "Closed at"},
 	"admin_queries":               {"查询次数", "Queries"},
 	"admin_next_query":            {"下次查询", "next query"},
+	"admin_last_query":            {"上次查询", "last"},
 	"admin_client_ip":             {"客户端 IP", "Client IP"},
 	"admin_flags":                 {"标记", "Flags"},
 	"admin_updated":               {"更新时间", "Updated"},

@@ -123,8 +123,8 @@ type Order struct {
 	Quantity   int         `gorm:"not null"`
 	UnitPrice  Money       `gorm:"not null"`
 	TotalFee   Money       `gorm:"not null;index:idx_orders_paid,priority:3;index:idx_orders_created,priority:4;index:idx_orders_status_created,priority:4;index:idx_orders_fulfil_created,priority:5"`
-	Status     OrderStatus `gorm:"size:16;not null;index:idx_orders_status_next;index:idx_orders_status_created,priority:1;index:idx_orders_paid,priority:1;index:idx_orders_created,priority:3;index:idx_orders_fulfil_created,priority:4"`
-	Prepay     Prepay      `gorm:"size:16;not null"`
+	Status     OrderStatus `gorm:"size:16;not null;index:idx_orders_status_next;index:idx_orders_status_created,priority:1;index:idx_orders_paid,priority:1;index:idx_orders_created,priority:3;index:idx_orders_fulfil_created,priority:4;index:idx_orders_status_prepay,priority:1"`
+	Prepay     Prepay      `gorm:"size:16;not null;index:idx_orders_status_prepay,priority:2"`
 	FailReason string
 	CodeURL    string
 	PrepayID   string `gorm:"size:64"`
@@ -146,6 +146,11 @@ type Order struct {
 	ExpiresAt   time.Time `gorm:"not null"`
 	NextQueryAt time.Time `gorm:"index:idx_orders_status_next"`
 	Queries     int       `gorm:"not null;default:0"`
+	// LastQueryAt and LastQueryState are the reconciler's last orderquery
+	// and WeChat's answer: a query that changes nothing is counted here
+	// (Queries), not kept in the timeline.
+	LastQueryAt    *time.Time
+	LastQueryState string `gorm:"size:16;not null;default:''"`
 	// QueryAnomalies counts answers in a row that could not be applied
 	// (ORDERNOTEXIST, a paid amount that is not the order's): they back off.
 	QueryAnomalies int `gorm:"not null;default:0"`
@@ -160,7 +165,7 @@ type Order struct {
 	BankType      string     `gorm:"size:32"`
 	ClosedAt      *time.Time
 	Flags         string
-	CreatedAt     time.Time `gorm:"index:idx_orders_created,priority:1;index:idx_orders_status_created,priority:2;index:idx_orders_fulfil_created,priority:2;index:idx_orders_sku_created,priority:2"`
+	CreatedAt     time.Time `gorm:"index:idx_orders_created,priority:1;index:idx_orders_status_created,priority:2;index:idx_orders_fulfil_created,priority:2;index:idx_orders_sku_created,priority:2;index:idx_orders_status_prepay,priority:3"`
 	UpdatedAt     time.Time `gorm:"index"` // the instances' periodic check of changes reads it
 
 	// Refunds (SPEC §8): RefundReserved is the sum of the refunds that are

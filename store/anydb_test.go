@@ -82,7 +82,9 @@ func TestOrderStepsOnAnyDatabase(t *testing.T) {
 		})
 		return applied, err
 	}
-	query := func() (bool, error) { return true, st.ScheduleQuery(ctx, o.ID, anyDBNow.Add(2*time.Hour), true) }
+	query := func() (bool, error) {
+		return true, st.ScheduleQuery(ctx, o.ID, anyDBNow.Add(2*time.Hour), true, anyDBNow, "NOTPAY")
+	}
 	steps := []struct {
 		name        string
 		do          func() (applied bool, err error)

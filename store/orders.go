@@ -183,13 +183,23 @@ func (s *Store) applyChangeMove(tx *gorm.DB, no string, decide func(cur models.O
 // due first (see claim). Orders whose unifiedorder outcome is unknown are
 // PendingPrepays' business.
 func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) ([]models.Order, error) {
-	os, err := s.claim(ctx, now, limit, "next_query_at", "status = ? AND prepay <> ? AND next_query_at <= ?",
-		models.StatusNotPay, models.PrepayPending, now.UTC())
+	os, err := s.claim(ctx, now, limit, dueOrder, dueWhere, models.StatusNotPay, models.PrepayPending, now.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("due orders: %w", err)
 	}
 	return os, nil
 }
+
+// The reconciler's reads, each a range of one index (plan_internal_test
+// checks): due orders on idx_orders_status_next, lost unifiedorder
+// outcomes on idx_orders_status_prepay.
+const (
+	dueWhere     = "status = ? AND prepay <> ? AND next_query_at <= ?"
+	dueOrder     = "next_query_at"
+	pendingWhere = "status = ? AND prepay = ? AND created_at < ? AND next_query_at <= ?"
+	pendingOrder = "created_at, id"
+	nextWhere    = "status = ? AND prepay <> ?"
+)
 
 // ClaimLease is how long an instance holds the orders it claimed: if it
 // dies working them, another instance takes them over after this.
@@ -216,17 +226,22 @@ func (s *Store) claim(ctx context.Context, now time.Time, limit int, order, wher
 }
 
 // ScheduleQuery sets when the reconciler next asks WeChat about an unpaid
-// order and counts the query just made; anomaly counts it among the answers
-// in a row that could not be applied, or resets that count. A paid or
-// closed order is left alone.
-func (s *Store) ScheduleQuery(ctx context.Context, id uint, next time.Time, anomaly bool) error {
+// order and counts the query just made, with WeChat's answer (state; ""
+// when the query failed) at at; anomaly counts it among the answers in a
+// row that could not be applied, or resets that count. A paid or closed
+// order is left alone.
+func (s *Store) ScheduleQuery(ctx context.Context, id uint, next time.Time, anomaly bool, at time.Time, state string) error {
 	anomalies := gorm.Expr("0")
 	if anomaly {
 		anomalies = gorm.Expr("query_anomalies + 1")
 	}
+	cols := map[string]any{"next_query_at": next.UTC(), "queries": gorm.Expr("queries + 1"), "query_anomalies": anomalies,
+		"last_query_at": at.UTC()}
+	if state != "" {
+		cols["last_query_state"] = state
+	}
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		return tx.Model(&models.Order{}).Where("id = ? AND status = ?", id, models.StatusNotPay).
-			Updates(map[string]any{"next_query_at": next.UTC(), "queries": gorm.Expr("queries + 1"), "query_anomalies": anomalies}).Error
+		return tx.Model(&models.Order{}).Where("id = ? AND status = ?", id, models.StatusNotPay).Updates(cols).Error
 	})
 	if err != nil {
 		return fmt.Errorf("schedule query of order %d: %w", id, err)
@@ -234,12 +249,25 @@ func (s *Store) ScheduleQuery(ctx context.Context, id uint, next time.Time, anom
 	return nil
 }
 
+// NextQueryAt is the earliest next query time of the unpaid orders whose
+// unifiedorder outcome is known, and false when there is none: the
+// reconciler sleeps until then. One step down idx_orders_status_next.
+func (s *Store) NextQueryAt(ctx context.Context) (time.Time, bool, error) {
+	var o models.Order
+	err := s.db.WithContext(ctx).Select("next_query_at").
+		Where(nextWhere, models.StatusNotPay, models.PrepayPending).Order(dueOrder).Limit(1).Find(&o).Error
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next query time: %w", err)
+	}
+	return o.NextQueryAt, !o.NextQueryAt.IsZero(), nil
+}
+
 // PendingPrepays claims orders whose unifiedorder outcome was never
 // recorded (the process stopped mid-call) and that were created before
-// cutoff (see claim).
+// cutoff (see claim), oldest first: a range of idx_orders_status_prepay,
+// never a scan of the unpaid orders.
 func (s *Store) PendingPrepays(ctx context.Context, cutoff, now time.Time, limit int) ([]models.Order, error) {
-	os, err := s.claim(ctx, now, limit, "id", "status = ? AND prepay = ? AND created_at < ? AND next_query_at <= ?",
-		models.StatusNotPay, models.PrepayPending, cutoff.UTC(), now.UTC())
+	os, err := s.claim(ctx, now, limit, pendingOrder, pendingWhere, models.StatusNotPay, models.PrepayPending, cutoff.UTC(), now.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("pending prepays: %w", err)
 	}
