@@ -100,14 +100,18 @@ func parseBody(s string) ([][2]string, error) {
 	return formFields(s), nil
 }
 
-// formFields are a query string's fields, sorted by name.
+// formFields are a query string's fields, sorted by name; none (the raw
+// text is shown) when percent-decoding gives bytes that are not UTF-8.
 func formFields(q string) [][2]string {
 	v, err := url.ParseQuery(q)
 	if err != nil {
 		return nil
 	}
 	names := make([]string, 0, len(v))
-	for k := range v {
+	for k, vs := range v {
+		if !utf8.ValidString(k) || !utf8.ValidString(strings.Join(vs, "")) {
+			return nil
+		}
 		names = append(names, k)
 	}
 	sort.Strings(names)
