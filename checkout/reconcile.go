@@ -2,9 +2,11 @@ package checkout
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"wxcheckout/models"
+	"wxcheckout/store"
 	"wxcheckout/wxpay"
 )
 
@@ -99,7 +101,8 @@ func (s *Service) expire(ctx context.Context, o *models.Order, now time.Time) {
 		s.schedule(ctx, o, earliest, false, "")
 		return
 	}
-	state, err := s.query(ctx, o, "reconciler")
+	// Out of the round's batch: this query's record must precede the close.
+	state, err := s.query(context.WithValue(ctx, roundKey{}, (*roundWrites)(nil)), o, "reconciler")
 	closing := models.Closing{Reason: "expired unpaid", Actor: "reconciler"}
 	switch {
 	case err == nil && !state.Open():
@@ -127,13 +130,90 @@ func (s *Service) expire(ctx context.Context, o *models.Order, now time.Time) {
 // schedule sets the order's next query, no later than its expiry while it
 // is still payable, and counts the query just made with WeChat's answer
 // (state; "" when there was none to keep); anomaly counts an answer that
-// could not be applied (a normal one resets the count).
+// could not be applied (a normal one resets the count). In a reconciler
+// round it joins the round's batch (roundWrites), else it is written now.
 func (s *Service) schedule(ctx context.Context, o *models.Order, next time.Time, anomaly bool, state models.TradeState) {
 	now := s.now()
 	if now.Before(o.ExpiresAt) && next.After(o.ExpiresAt) {
 		next = o.ExpiresAt
 	}
-	if err := s.store.ScheduleQuery(ctx, o.ID, next, anomaly, now, string(state)); err != nil {
-		s.log.Error("reconcile: schedule", "out_trade_no", o.OutTradeNo, "err", err)
+	q := store.QueryDone{ID: o.ID, Next: next, At: now, State: string(state), Anomaly: anomaly}
+	if r := roundOf(ctx); r != nil {
+		r.add(ctx, q)
+		return
+	}
+	s.writeSchedules(ctx, []store.QueryDone{q}, nil)
+}
+
+// roundWrites gathers a round's queries that changed nothing but their
+// order's schedule and writes them together, flushEvery at a time and the
+// rest when the round ends: one store write (one commit) for many queries
+// instead of one each, which is what bounded the reconciler's rate
+// (BENCHMARKS.md). Nothing is lost by the delay: a payment or a close is
+// never recorded here — query applies it through the order's own
+// transition (ConfirmPayment, markClosed) before it returns — and if the
+// process stops between a query and its batch's write, the order keeps its
+// old next_query_at, is still due (on PostgreSQL, once its claim expires
+// within store.ClaimLease) and is simply asked about again.
+type roundWrites struct {
+	s   *Service
+	mu  sync.Mutex
+	qs  []store.QueryDone
+	evs []*models.OrderEvent
+}
+
+type roundKey struct{}
+
+// roundOf is the round ctx belongs to, or nil outside the reconciler.
+func roundOf(ctx context.Context) *roundWrites {
+	r, _ := ctx.Value(roundKey{}).(*roundWrites)
+	return r
+}
+
+// flushEvery is how many schedules a round gathers before writing them
+// while the round goes on, so the writer works alongside the queries.
+const flushEvery = 256
+
+func (r *roundWrites) add(ctx context.Context, q store.QueryDone) {
+	r.mu.Lock()
+	r.qs = append(r.qs, q)
+	r.mu.Unlock()
+	r.flushIfFull(ctx)
+}
+
+// addEvent keeps the record of a query that left its order open (the
+// first answer, a failure); written with the round's schedules.
+func (r *roundWrites) addEvent(ctx context.Context, o *models.Order, ev *models.OrderEvent) {
+	id := o.ID
+	ev.OrderID, ev.OutTradeNo = &id, o.OutTradeNo
+	r.mu.Lock()
+	r.evs = append(r.evs, ev)
+	r.mu.Unlock()
+	r.flushIfFull(ctx)
+}
+
+func (r *roundWrites) flushIfFull(ctx context.Context) {
+	r.mu.Lock()
+	if len(r.qs)+len(r.evs) < flushEvery {
+		r.mu.Unlock()
+		return
+	}
+	r.mu.Unlock()
+	r.flush(ctx)
+}
+
+func (r *roundWrites) flush(ctx context.Context) {
+	r.mu.Lock()
+	qs, evs := r.qs, r.evs
+	r.qs, r.evs = nil, nil
+	r.mu.Unlock()
+	r.s.writeSchedules(ctx, qs, evs)
+}
+
+// writeSchedules writes queries already made, even while the reconciler
+// stops: WeChat was asked, so the order's count and next time stand.
+func (s *Service) writeSchedules(ctx context.Context, qs []store.QueryDone, evs []*models.OrderEvent) {
+	if err := s.store.ScheduleQueries(context.WithoutCancel(ctx), qs, evs...); err != nil {
+		s.log.Error("reconcile: schedule", "orders", len(qs), "events", len(evs), "err", err)
 	}
 }

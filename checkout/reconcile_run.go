@@ -114,7 +114,7 @@ func (s *Service) ReconcileOnce(ctx context.Context, workers, batch int) int {
 	}
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
-	each := func(os []models.Order, f func(context.Context, *models.Order)) {
+	each := func(ctx context.Context, os []models.Order, f func(context.Context, *models.Order)) {
 		for i := range os {
 			if ctx.Err() != nil {
 				return
@@ -127,10 +127,12 @@ func (s *Service) ReconcileOnce(ctx context.Context, workers, batch int) int {
 			}(&os[i])
 		}
 	}
-	each(pending, s.recoverPrepay)
+	each(ctx, pending, s.recoverPrepay)
 	wg.Wait()
-	each(due, s.reconcile)
+	round := &roundWrites{s: s}
+	each(context.WithValue(ctx, roundKey{}, round), due, s.reconcile)
 	wg.Wait()
+	round.flush(ctx)
 	s.reconcileRefunds(ctx, batch)
 	return len(due)
 }

@@ -39,6 +39,15 @@ func (s *Service) recordCall(ctx context.Context, o *models.Order, kind string, 
 	}
 }
 
+// queryEvent is the timeline record of one orderquery (see recordCall).
+func queryEvent(err error, x *wxpay.Exchange, actor string) *models.OrderEvent {
+	summary := "SUCCESS"
+	if err != nil {
+		summary = clip(err.Error())
+	}
+	return exchangeEvent(models.EventQuery, x, err == nil, summary, actor)
+}
+
 // routineQuery reports whether a reconciler's orderquery answered what the
 // order's last one did and left the order payable: such a query is
 // counted on the order (Queries, LastQueryAt), not kept in the timeline
@@ -90,7 +99,12 @@ func (s *Service) query(ctx context.Context, o *models.Order, actor string) (mod
 		state = models.TradeState(q.TradeState)
 	}
 	if !routineQuery(o, actor, state, err, o.LastQueryState) {
-		s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
+		if r := roundOf(ctx); r != nil && (err != nil || state.Open()) {
+			// The order stays open: its record joins the round's batch.
+			r.addEvent(ctx, o, queryEvent(err, wxExchange(q, err), actor))
+		} else {
+			s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
+		}
 	}
 	if err != nil {
 		err = newError(KindUpstream, msgQueryFailed, err, wxErrorText(err))
@@ -140,7 +154,11 @@ func (s *Service) queryWxOrders(ctx context.Context, o *models.Order, actor stri
 			last = string(state)
 		}
 		if !routineQuery(o, actor, state, err, last) {
-			s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
+			if r := roundOf(ctx); r != nil && (err != nil || state.Open()) {
+				r.addEvent(ctx, o, queryEvent(err, wxExchange(q, err), actor))
+			} else {
+				s.recordCall(ctx, o, models.EventQuery, err, wxExchange(q, err), actor, 1)
+			}
 		}
 		if err == nil && models.TradeState(q.TradeState).Paid() {
 			_, _, err = s.ConfirmPayment(ctx, paymentFromQuery(q, actor))

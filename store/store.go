@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -30,6 +31,7 @@ type Store struct {
 	writeq   chan *writeReq
 	stop     chan struct{}
 	loopDone chan struct{}
+	wstmts   *stmtCache // the writer's prepared statements (writestmt.go)
 }
 
 // gormConfig is how both dialects are opened.
@@ -68,7 +70,8 @@ func Open(path string) (*Store, error) {
 	}
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
-	s := &Store{db: db, writeq: make(chan *writeReq), stop: make(chan struct{}), loopDone: make(chan struct{})}
+	s := &Store{db: db, writeq: make(chan *writeReq), stop: make(chan struct{}), loopDone: make(chan struct{}),
+		wstmts: &stmtCache{m: map[string]*sql.Stmt{}}}
 	if err := s.migrate(); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -104,6 +107,9 @@ func (s *Store) Close() error {
 		close(s.stop)
 	}
 	<-s.loopDone // closed at once on PostgreSQL, which has no writer loop
+	if s.wstmts != nil {
+		s.wstmts.closeStmts()
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

@@ -78,10 +78,10 @@ func (s *Store) writeLoop() {
 
 func (s *Store) commitBatch(batch []*writeReq) {
 	results := make([]error, len(batch))
-	tx := s.db.Begin() // BEGIN IMMEDIATE (_txlock=immediate)
-	if tx.Error != nil {
+	tx, err := s.beginWrite() // BEGIN IMMEDIATE (_txlock=immediate)
+	if err != nil {
 		for _, r := range batch {
-			r.done <- fmt.Errorf("begin: %w", tx.Error)
+			r.done <- fmt.Errorf("begin: %w", err)
 		}
 		return
 	}
@@ -129,4 +129,20 @@ func runRecovered(tx *gorm.DB, fn func(tx *gorm.DB) error) (err error) {
 		}
 	}()
 	return fn(tx)
+}
+
+// beginWrite begins the writer's transaction with its prepared statements
+// (writestmt.go).
+func (s *Store) beginWrite() (*gorm.DB, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlTx, err := sqlDB.Begin()
+	if err != nil {
+		return nil, err
+	}
+	tx := s.db.Session(&gorm.Session{Context: context.Background(), NewDB: true})
+	tx.Statement.ConnPool = &stmtTx{Tx: sqlTx, db: sqlDB, cache: s.wstmts}
+	return tx, nil
 }
