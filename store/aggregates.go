@@ -201,11 +201,12 @@ func (s *Store) rebuildDays(tx *gorm.DB) error {
 // selects what the aggregates do not hold (a search, a fulfilment state,
 // or a bound that is not a Beijing midnight): a range of its primary key.
 func (s *Store) dayTotals(db *gorm.DB, f models.OrderFilter) (*gorm.DB, bool) {
-	from, okFrom := wholeDay(f.From)
-	to, okTo := wholeDay(f.To)
-	if !okFrom || !okTo || strings.TrimSpace(f.Query) != "" || f.Fulfilment != models.FulfilNone {
+	f.Query = strings.TrimSpace(f.Query)
+	if !f.DailyTotals() {
 		return nil, false
 	}
+	from, _ := wholeDay(f.From)
+	to, _ := wholeDay(f.To)
 	q := db.Model(&orderDay{}).Select(
 		"COALESCE(SUM(n), 0) AS count, "+
 			"COALESCE(SUM(CASE WHEN status IN (?, ?) THEN n ELSE 0 END), 0) AS paid_count, "+
