@@ -91,9 +91,14 @@ type adminOrdersData struct {
 	OlderURL             string
 	CSVURL               string
 	Chart                chartData
+
+	// TotalsAll: the filter has no dates and its totals are read from the
+	// daily aggregates, so they cover every order it selects.
+	TotalsAll bool
 }
 
-// totalsDays is the window of the totals of a filter without a start date.
+// totalsDays is the window of the totals of a filter without a start date
+// that the daily aggregates cannot answer (a search, a fulfilment state).
 const totalsDays = 30
 
 // adminOrders lists the orders the filter selects, newest first, a page at
@@ -118,7 +123,8 @@ func (h *Handler) adminOrders(c *gin.Context) {
 	}
 	tf := f
 	tf.Older, tf.Newer = nil, nil
-	if f.From.IsZero() {
+	d.TotalsAll = tf.DailyTotals() && tf.From.IsZero() && tf.To.IsZero()
+	if f.From.IsZero() && !tf.DailyTotals() {
 		end := f.To
 		if end.IsZero() {
 			end = beijingDay(h.opt.Now()).AddDate(0, 0, 1)

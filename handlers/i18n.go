@@ -562,6 +562,8 @@ var texts = map[string][2]string{
 	"err_page_h_other":        {"出错了", "Something went wrong"},
 	"err_page_reload":         {"重新加载", "Reload the page"},
 	"err_page_retry":          {"重试", "Try again"},
+	// Daily aggregates (issue 17): totals of a filter without dates cover every order.
+	"admin_totals_all": {"合计：全部订单", "Totals of all the orders selected, since the first"},
 }
 
 // Message keys for error pages.

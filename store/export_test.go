@@ -30,6 +30,18 @@ func (s *Store) AdminQuerySQL(ctx context.Context, which string, f models.OrderF
 	case "chart":
 		var rows []struct{ Day string }
 		q = s.paidPerDay(dry, f.From, f.To).Find(&rows)
+	case "day-totals", "day-chart":
+		var ok bool
+		if which == "day-totals" {
+			q, ok = s.dayTotals(dry, f)
+		} else {
+			q, ok = s.dayChart(dry, f.From, f.To)
+		}
+		if !ok {
+			return "", fmt.Errorf("%s: the filter is not one of whole days", which)
+		}
+		var rows []struct{ Day string }
+		q = q.Find(&rows)
 	default:
 		return "", fmt.Errorf("no admin query %q", which)
 	}
@@ -86,3 +98,51 @@ func SetExportBatch(tb testing.TB, n int) {
 	exportBatch = n
 	tb.Cleanup(func() { exportBatch = old })
 }
+
+// DayRows reads the daily aggregates, leaving out rows that sum to
+// nothing: by "created day|status" the count, total_fee and refunded_fee;
+// by paid day the count and the net paid fee.
+func (s *Store) DayRows(ctx context.Context) (map[string][3]int64, map[string][2]int64, error) {
+	var ods []orderDay
+	var pds []paidDay
+	if err := s.db.WithContext(ctx).Find(&ods).Error; err != nil {
+		return nil, nil, err
+	}
+	if err := s.db.WithContext(ctx).Find(&pds).Error; err != nil {
+		return nil, nil, err
+	}
+	orders, paid := map[string][3]int64{}, map[string][2]int64{}
+	for _, o := range ods {
+		if o != (orderDay{Day: o.Day, Status: o.Status}) {
+			orders[o.Day+"|"+string(o.Status)] = [3]int64{o.N, o.TotalFee, o.RefundedFee}
+		}
+	}
+	for _, p := range pds {
+		if p.N != 0 || p.PaidFee != 0 {
+			paid[p.Day] = [2]int64{p.N, p.PaidFee}
+		}
+	}
+	return orders, paid, nil
+}
+
+// RebuildDays recounts the daily aggregates from the orders: for orders
+// that BulkInsertOrders wrote past them.
+func (s *Store) RebuildDays(ctx context.Context) error {
+	return s.db.WithContext(ctx).Transaction(s.rebuildDays)
+}
+
+// ForgetDays empties the daily aggregates and forgets they were built, to
+// stand for a database from before them; BackfillDays then runs the
+// migration's step again.
+func (s *Store) ForgetDays(ctx context.Context) error {
+	db := s.db.WithContext(ctx)
+	for _, q := range []string{"DELETE FROM order_days", "DELETE FROM paid_days"} {
+		if err := db.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return db.Exec("DELETE FROM settings WHERE key = ?", daysDone).Error
+}
+
+// BackfillDays is the migration's step that builds the aggregates once.
+func (s *Store) BackfillDays(ctx context.Context) error { return s.backfillDays(s.db.WithContext(ctx)) }

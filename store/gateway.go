@@ -34,6 +34,9 @@ func (s *Store) CreateGatewayOrder(ctx context.Context, o *models.Order, ev *mod
 		if err := tx.Omit("Product").Create(o).Error; err != nil {
 			return fmt.Errorf("create order %s: %w", o.OutTradeNo, err)
 		}
+		if err := bumpDays(tx, nil, o); err != nil {
+			return err
+		}
 		return addEvent(tx, o, ev)
 	})
 	return existing, err

@@ -22,6 +22,9 @@ func (s *Store) CreateOrder(ctx context.Context, o *models.Order, ev *models.Ord
 		if err := tx.Omit("Product").Create(o).Error; err != nil {
 			return fmt.Errorf("create order %s: %w", o.OutTradeNo, err)
 		}
+		if err := bumpDays(tx, nil, o); err != nil {
+			return err
+		}
 		return addEvent(tx, o, ev)
 	})
 }
@@ -124,6 +127,9 @@ func (s *Store) CreateSuccessor(ctx context.Context, prevNo string, o *models.Or
 		if err := tx.Omit("Product").Create(o).Error; err != nil {
 			return fmt.Errorf("create order %s: %w", o.OutTradeNo, err)
 		}
+		if err := bumpDays(tx, nil, o); err != nil {
+			return err
+		}
 		return addEvent(tx, o, ev)
 	})
 	if err != nil {
@@ -157,6 +163,9 @@ func (s *Store) applyChangeMove(tx *gorm.DB, no string, decide func(cur models.O
 		}
 		if applied = res.RowsAffected == 1; applied {
 			o = &after
+			if err := bumpDays(tx, &cur, o); err != nil {
+				return nil, false, 0, err
+			}
 			if err := s.pg.notifyChanged(tx, no); err != nil {
 				return nil, false, 0, err
 			}

@@ -55,10 +55,10 @@ func openPostgres(databaseURL string) (*Store, error) {
 	return s, nil
 }
 
-// migrate runs the migrations under an advisory lock held on one
-// connection, so instances starting together migrate one after the other
+// migrate runs the migrations, then then (data migrations), under an
+// advisory lock held on one connection, so instances starting together migrate one after the other
 // instead of failing with "relation already exists".
-func (p *postgresDB) migrate(db *gorm.DB, tables ...any) error {
+func (p *postgresDB) migrate(db *gorm.DB, then func(*gorm.DB) error, tables ...any) error {
 	return db.Connection(func(conn *gorm.DB) error {
 		if err := conn.Exec("SELECT pg_advisory_lock(?)", lockMigrate).Error; err != nil {
 			return fmt.Errorf("migrate: lock: %w", err)
@@ -66,6 +66,9 @@ func (p *postgresDB) migrate(db *gorm.DB, tables ...any) error {
 		defer conn.Exec("SELECT pg_advisory_unlock(?)", lockMigrate)
 		if err := conn.AutoMigrate(tables...); err != nil {
 			return fmt.Errorf("migrate: %w", err)
+		}
+		if err := then(conn); err != nil {
+			return fmt.Errorf("migrate: daily totals: %w", err)
 		}
 		return nil
 	})

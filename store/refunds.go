@@ -46,6 +46,9 @@ func (s *Store) CreateRefund(ctx context.Context, no string, r *models.Refund) (
 		if err := tx.Model(&models.Order{ID: cur.ID}).Select(append(ch.Columns, "updated_at")).Updates(&after).Error; err != nil {
 			return fmt.Errorf("reserve refund on %s: %w", no, err)
 		}
+		if err := bumpDays(tx, &cur, &after); err != nil {
+			return err
+		}
 		r.OrderID, r.OutTradeNo = cur.ID, cur.OutTradeNo
 		if r.Status == "" {
 			r.Status = models.RefundProcessing

@@ -81,19 +81,22 @@ func Open(path string) (*Store, error) {
 }
 
 // tables are every table the store keeps.
-var tables = []any{&models.Product{}, &models.Order{}, &models.OrderEvent{}, &models.Setting{}, &models.AdminSession{}, &models.MerchantApp{}, &models.Delivery{}, &models.Refund{}, &models.WxOrder{}, &models.OrderItem{}, &models.Image{}, &simOrder{}}
+var tables = []any{&models.Product{}, &models.Order{}, &models.OrderEvent{}, &models.Setting{}, &models.AdminSession{}, &models.MerchantApp{}, &models.Delivery{}, &models.Refund{}, &models.WxOrder{}, &models.OrderItem{}, &models.Image{}, &simOrder{}, &orderDay{}, &paidDay{}}
 
 // migrate brings the schema up to date; AutoMigrate only adds tables,
 // columns and indexes, so existing data is kept.
 func (s *Store) migrate() error {
 	if s.pg != nil {
-		return s.pg.migrate(s.db, tables...)
+		return s.pg.migrate(s.db, s.backfillDays, tables...)
 	}
 	if err := s.db.AutoMigrate(tables...); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	if err := s.normalizeStoredTimes(tables...); err != nil {
 		return fmt.Errorf("migrate times to UTC: %w", err)
+	}
+	if err := s.backfillDays(s.db); err != nil {
+		return fmt.Errorf("migrate: daily totals: %w", err)
 	}
 	return nil
 }
