@@ -56,6 +56,7 @@ func BenchmarkCSVExport(b *testing.B) {
 					b.Fatal("no complete trailer")
 				}
 			}
+			b.ReportMetric(float64(rows), "rows")
 			b.ReportMetric(float64(size)/float64(rows), "B/row")
 			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 			b.ReportMetric(float64(b.Elapsed())/float64(rows*b.N), "ns/row")
