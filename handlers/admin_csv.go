@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bufio"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"time"
@@ -72,13 +71,14 @@ const csvBatch = 1000
 // reading for this long is dropped.
 var csvWriteWindow = 30 * time.Second
 
-// csvExport writes the file: rows through one reused record, a buffer
-// flushed to the client every csvBatch rows.
+// csvExport writes the file: each row appended to one reused line buffer
+// (appendCSVRow), through a buffer flushed to the client every csvBatch
+// rows.
 type csvExport struct {
 	rc       *http.ResponseController
 	buf      *bufio.Writer
-	w        *csv.Writer
-	rec      []string
+	line     []byte
+	scratch  []byte
 	now      time.Time
 	l        Lang
 	rows     int
@@ -86,10 +86,8 @@ type csvExport struct {
 }
 
 func newCSVExport(w http.ResponseWriter, now time.Time, l Lang) *csvExport {
-	// csv.NewWriter keeps a *bufio.Writer it is given, so there is one buffer.
-	buf := bufio.NewWriterSize(w, 64<<10)
-	return &csvExport{rc: http.NewResponseController(w), buf: buf, w: csv.NewWriter(buf),
-		rec: make([]string, len(csvColumns)), now: now, l: l}
+	return &csvExport{rc: http.NewResponseController(w), buf: bufio.NewWriterSize(w, 256<<10),
+		line: make([]byte, 0, 1024), scratch: make([]byte, 0, 256), now: now, l: l}
 }
 
 // extend moves the write deadline csvWriteWindow ahead, at most once a
@@ -106,13 +104,14 @@ func (e *csvExport) start(header []string) error {
 	if _, err := e.buf.WriteString(utf8BOM); err != nil {
 		return err
 	}
-	return e.w.Write(header)
+	_, err := e.buf.Write(appendCSVRecord(e.line[:0], header))
+	return err
 }
 
 func (e *csvExport) row(o *models.Order) error {
 	e.extend()
-	fillCSVRow(e.rec, o, e.now, e.l)
-	if err := e.w.Write(e.rec); err != nil {
+	e.line, e.scratch = appendCSVRow(e.line[:0], e.scratch, o, e.now, e.l)
+	if _, err := e.buf.Write(e.line); err != nil {
 		return err
 	}
 	e.rows++
@@ -123,8 +122,7 @@ func (e *csvExport) row(o *models.Order) error {
 }
 
 func (e *csvExport) flush() error {
-	e.w.Flush()
-	if err := e.w.Error(); err != nil {
+	if err := e.buf.Flush(); err != nil {
 		return err
 	}
 	return e.rc.Flush()
@@ -152,7 +150,6 @@ func (e *csvExport) finish() error {
 
 // fail ends a file whose export failed with the incomplete marker.
 func (e *csvExport) fail(requestID string) {
-	e.w.Flush()
 	e.extend()
 	fmt.Fprintf(e.buf, csvIncomplete, e.rows, requestID, e.rows, requestID)
 	if e.buf.Flush() == nil {

@@ -92,10 +92,18 @@ func (s *Store) page(db *gorm.DB, f models.OrderFilter, mode searchMode, offset,
 		return q.Where("(created_at, id) > (?, ?)", k.CreatedAt.UTC(), k.ID).
 			Order("created_at, id").Limit(limit)
 	case f.Older != nil:
-		k := f.Older
-		q = q.Where("(created_at, id) < (?, ?)", k.CreatedAt.UTC(), k.ID) // a row value: one index range on both databases
+		q = olderThan(q, f.Older)
 	}
 	return q.Order("created_at DESC, id DESC").Offset(offset).Limit(limit)
+}
+
+// olderThan keeps the orders after k in the newest-first list: the keyset
+// cursor of the list's pages and of the export (EachOrder). It is a row
+// value, which both SQLite and PostgreSQL read as one range of an index on
+// (created_at, id) — the spelled-out created_at < ? OR (created_at = ? AND
+// id < ?) is not, on SQLite, and costs a sort per page.
+func olderThan(q *gorm.DB, k *models.OrderKey) *gorm.DB {
+	return q.Where("(created_at, id) < (?, ?)", k.CreatedAt.UTC(), k.ID)
 }
 
 // SearchOrders returns one page of the orders f selects, newest first:
@@ -151,35 +159,6 @@ func (s *Store) OrderTotals(ctx context.Context, f models.OrderFilter) (models.O
 	return models.OrderTotals{Count: row.Count, PaidCount: row.PaidCount, PaidFee: models.Money(row.PaidFee)}, nil
 }
 
-// EachOrder calls fn for every order f selects, newest first. It reads
-// keyset batches of exportBatch orders ((created_at, id) below the last
-// one's, never OFFSET, so each batch costs the same however deep the export
-// is) and only the columns the export needs (see exportColumns: the order's
-// other fields are left zero). No database connection or read transaction
-// is held while fn runs, so a slow download neither pins a connection nor
-// keeps SQLite's WAL from being checkpointed. The *Order passed to fn is
-// reused: fn must not keep it.
-func (s *Store) EachOrder(ctx context.Context, f models.OrderFilter, fn func(*models.Order) error) error {
-	batch := make([]models.Order, 0, exportBatch)
-	var last *models.Order
-	for {
-		var err error
-		if batch, err = s.exportPage(ctx, f, last, batch[:0]); err != nil {
-			return fmt.Errorf("export orders: %w", err)
-		}
-		for i := range batch {
-			if err := fn(&batch[i]); err != nil {
-				return err
-			}
-		}
-		if len(batch) < exportBatch {
-			return nil
-		}
-		after := batch[len(batch)-1]
-		last = &after
-	}
-}
-
 // paidPerDay is the query of PaidPerDay: a range of idx_orders_paid per
 // paid status, which holds every column it reads.
 func (s *Store) paidPerDay(db *gorm.DB, from, to time.Time) *gorm.DB {
@@ -213,58 +192,4 @@ func (s *Store) PaidPerDay(ctx context.Context, from, to time.Time) ([]models.Da
 		out[i] = models.DayTotal{Day: r.Day, Count: r.Count, PaidFee: models.Money(r.PaidFee)}
 	}
 	return out, nil
-}
-
-// exportBatch is how many orders EachOrder reads per query.
-var exportBatch = 1000
-
-// exportColumns are the columns EachOrder reads, in scanExport's order.
-// Columns added after the table was first created are NULL in older rows.
-const exportColumns = "id, out_trade_no, created_at, status, expires_at, sku, body, COALESCE(detail, ''), quantity, " +
-	"total_fee, COALESCE(transaction_id, ''), paid_at, COALESCE(flags, ''), refunded_fee, " +
-	"COALESCE(buyer_name, ''), COALESCE(buyer_phone, ''), COALESCE(buyer_address, ''), COALESCE(buyer_note, ''), " +
-	"COALESCE(fulfilment, ''), COALESCE(tracking_no, '')"
-
-// exportPage appends to out the next batch of the orders f selects, after
-// last (nil: from the newest). The keyset condition is written so that
-// both SQLite and PostgreSQL walk the created_at index from the bound.
-func (s *Store) exportPage(ctx context.Context, f models.OrderFilter, last *models.Order, out []models.Order) ([]models.Order, error) {
-	q := s.filtered(ctx, f).Select(exportColumns).Order("created_at DESC, id DESC").Limit(exportBatch)
-	if last != nil {
-		at := last.CreatedAt.UTC()
-		q = q.Where("created_at <= ? AND (created_at < ? OR id < ?)", at, at, last.ID)
-	}
-	rows, err := q.Rows()
-	if err != nil {
-		return out, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		out = append(out, models.Order{})
-		if err := scanExport(rows, &out[len(out)-1]); err != nil {
-			return out, err
-		}
-	}
-	return out, rows.Err()
-}
-
-// scanExport reads one row of exportColumns into o with database/sql's
-// Scan (gorm's ScanRows costs a reflection walk of the whole model per row).
-func scanExport(rows *sql.Rows, o *models.Order) error {
-	var status, fulfil string
-	var total, refunded int64
-	var paid sql.NullTime
-	err := rows.Scan(&o.ID, &o.OutTradeNo, &o.CreatedAt, &status, &o.ExpiresAt, &o.SKU, &o.Body, &o.Detail, &o.Quantity,
-		&total, &o.TransactionID, &paid, &o.Flags, &refunded, &o.Buyer.Name, &o.Buyer.Phone, &o.Buyer.Address, &o.Buyer.Note,
-		&fulfil, &o.TrackingNo)
-	if err != nil {
-		return err
-	}
-	o.Status, o.Fulfilment = models.OrderStatus(status), models.Fulfilment(fulfil)
-	o.TotalFee, o.RefundedFee = models.Money(total), models.Money(refunded)
-	if paid.Valid {
-		t := paid.Time
-		o.PaidAt = &t
-	}
-	return nil
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // AdminQuerySQL is the SQL, with its arguments inlined, of one admin query
-// as the store would run it: "list" (a page of SearchOrders), "totals"
+// as the store would run it: "list" (a page of SearchOrders), "export"
+// (a batch of EachOrder), "totals"
 // (OrderTotals) or "chart" (PaidPerDay over [from, to) of f).
 func (s *Store) AdminQuerySQL(ctx context.Context, which string, f models.OrderFilter) (string, error) {
 	mode, err := s.searchMode(ctx, f)
@@ -24,6 +25,9 @@ func (s *Store) AdminQuerySQL(ctx context.Context, which string, f models.OrderF
 	switch which {
 	case "list":
 		q = s.page(dry, f, mode, 0, 50).Find(&[]models.Order{})
+	case "export": // one batch of EachOrder, after f.Older when set
+		f.Newer = nil
+		q = s.page(dry, f, searchAny, 0, exportBatch).Select(s.exportSelect()).Find(&[]models.Order{})
 	case "totals":
 		var row struct{ Count, PaidCount, PaidFee int64 }
 		q = s.totals(dry, f, mode).Find(&row)
@@ -146,3 +150,6 @@ func (s *Store) ForgetDays(ctx context.Context) error {
 
 // BackfillDays is the migration's step that builds the aggregates once.
 func (s *Store) BackfillDays(ctx context.Context) error { return s.backfillDays(s.db.WithContext(ctx)) }
+
+// ParseSQLiteTime is parseSQLiteTime, for tests.
+var ParseSQLiteTime = parseSQLiteTime
