@@ -562,6 +562,8 @@ var texts = map[string][2]string{
 	"err_page_h_other":        {"出错了", "Something went wrong"},
 	"err_page_reload":         {"重新加载", "Reload the page"},
 	"err_page_retry":          {"重试", "Try again"},
+	// A routine call's raw bodies dropped by RAW_BODY_RETENTION (issue 17).
+	"admin_raw_pruned": {"原始报文已按保留期删除", "Raw body removed after the retention period"},
 }
 
 // Message keys for error pages.
