@@ -208,6 +208,11 @@ func (a *app) run(ctx context.Context) error {
 	go func() { defer close(delivered); a.svc.RunDeliveries(rctx, checkout.DeliveryOptions{Kick: a.kick}) }()
 	followed := make(chan struct{})
 	go func() { defer close(followed); a.svc.FollowChanges(rctx) }() // other instances' changes, on PostgreSQL
+	pruned := make(chan struct{})
+	go func() {
+		defer close(pruned)
+		a.svc.RunRawPruner(rctx, checkout.RawPruneOptions{Retention: a.cfg.RawBodyRetention})
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- a.srv.Serve(a.ln) }()
 	var err error
@@ -225,6 +230,7 @@ func (a *app) run(ctx context.Context) error {
 	<-reconciled
 	<-delivered
 	<-followed
+	<-pruned
 	a.close()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)

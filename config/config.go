@@ -58,6 +58,7 @@ type Config struct {
 	// with no products.
 	DemoProducts bool
 	Limits
+	Retention
 }
 
 // Load reads the environment through getenv.
@@ -105,6 +106,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("ORDER_TTL %q: want a duration between 2m and 2h, such as 15m", getenv("ORDER_TTL"))
 	}
 	if err := c.Limits.load(env); err != nil {
+		return c, err
+	}
+	if err := c.Retention.load(env); err != nil {
 		return c, err
 	}
 	if err := c.loadGatewayApp(env); err != nil {

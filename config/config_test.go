@@ -24,7 +24,8 @@ func TestDefaultsRunTheSimulator(t *testing.T) {
 		Devices: Devices{MPAppSecret: wxpaysim.DemoAppSecret, MiniAppID: wxpaysim.DemoAppID,
 			MiniAppSecret: wxpaysim.DemoAppSecret, H5: true}, DemoProducts: true,
 		Limits: Limits{MaxCheckoutsPerClient: 4, MaxStreamsPerClient: 32, CheckoutRatePerClient: 20,
-			MaxOpenOrdersPerClient: 10, MaxStreams: 10000, GatewayRatePerApp: 600, ClientIPHeader: "X-Forwarded-For", QueryRate: 500}}
+			MaxOpenOrdersPerClient: 10, MaxStreams: 10000, GatewayRatePerApp: 600, ClientIPHeader: "X-Forwarded-For", QueryRate: 500},
+		Retention: Retention{RawBodyRetention: 720 * time.Hour}}
 	if got := strings.Join(c.TrustedProxies, ","); got != "127.0.0.1,::1" {
 		t.Errorf("TrustedProxies = %q, want loopback only", got)
 	}

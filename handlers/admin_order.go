@@ -25,6 +25,9 @@ type eventRow struct {
 	RawKey, RequestKey, ResponseKey string
 	// The exchange as named fields (timeline.go); Raw stays for <details>.
 	RequestEx, ResponseEx exchange
+	// RawDigest is what stays of bodies dropped after RAW_BODY_RETENTION
+	// (sha256 and sizes), or "".
+	RawDigest string
 }
 
 // itemRow is one line of the order, in the admin's language.
@@ -167,7 +170,7 @@ func (h *Handler) itemRows(c *gin.Context, o *models.Order, l Lang) ([]itemRow, 
 // of the merchant's reply).
 func newEventRow(ev *models.OrderEvent, l Lang) eventRow {
 	row := eventRow{Time: beijingTime(ev.CreatedAt), Kind: ev.Kind, Actor: ev.Actor, OK: ev.OK,
-		Summary: ev.Summary, Request: ev.Request, Response: ev.Response,
+		Summary: ev.Summary, Request: ev.Request, Response: ev.Response, RawDigest: ev.RawDigest,
 		RequestEx: formatExchange(ev.Request, l), ResponseEx: formatExchange(ev.Response, l),
 		RawKey: "admin_raw_xml", RequestKey: "admin_request", ResponseKey: "admin_response"}
 	if ev.Kind == models.EventDelivery {

@@ -564,6 +564,9 @@ var texts = map[string][2]string{
 	"err_page_retry":          {"重试", "Try again"},
 	// Daily aggregates (issue 17): totals of a filter without dates cover every order.
 	"admin_totals_all": {"合计：全部订单", "Totals of all the orders selected, since the first"},
+
+	// A routine call's raw bodies dropped by RAW_BODY_RETENTION (issue 17).
+	"admin_raw_pruned": {"原始报文已按保留期删除", "Raw body removed after the retention period"},
 }
 
 // Message keys for error pages.

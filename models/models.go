@@ -283,18 +283,24 @@ const (
 // reply, or a change of state. Raw holds XML as sent or received; it never
 // contains the API key (WeChat messages carry only the sign).
 type OrderEvent struct {
-	ID         uint   `gorm:"primaryKey"`
+	ID         uint   `gorm:"primaryKey;index:idx_order_events_created,priority:2"`
 	OrderID    *uint  `gorm:"index"` // nil for a notification about an unknown order
 	Order      *Order `gorm:"constraint:OnDelete:CASCADE"`
 	OutTradeNo string `gorm:"size:64;index"`
 	Kind       string `gorm:"size:32;not null"`
 	// Code types a refused notification (see Refusal); admin alerts read it,
 	// never the summary.
-	Code      string `gorm:"size:32"`
-	OK        bool   `gorm:"not null"`
-	Summary   string `gorm:"not null"`
-	Request   string
-	Response  string
+	Code     string `gorm:"size:32"`
+	OK       bool   `gorm:"not null"`
+	Summary  string `gorm:"not null"`
+	Request  string
+	Response string
+	// RawDigest says what a routine call's Request and Response were once
+	// the retention pruner dropped them (RAW_BODY_RETENTION): "sha256:<hex>
+	// req=<bytes> resp=<bytes>", the hash of the request, a NUL byte and the
+	// response. Empty while the bodies are kept.
+	RawDigest string `gorm:"size:100;not null;default:''"`
 	Actor     string `gorm:"size:64"` // wechat, shopper, reconciler, admin:<session>
-	CreatedAt time.Time
+	// CreatedAt leads idx_order_events_created, the pruner's range.
+	CreatedAt time.Time `gorm:"index:idx_order_events_created,priority:1"`
 }

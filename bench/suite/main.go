@@ -252,7 +252,7 @@ func measure(ctx context.Context, c config, s *shop, db *database, simNote strin
 			if !db.durable {
 				name = "3 POST /wxpay/notify (NOT durable: fsync or synchronous_commit off)"
 			}
-			t.add(name, nt.rate(), "notif/s", nt, "≥ 1 500/s", fmt.Sprintf("%d senders", c.senders))
+			t.add(name, nt.rate(), "notif/s", nt, "≥ 1 500/s", fmt.Sprintf("%d senders", c.senders)+cpuNote(nt.count()))
 		}
 		if c.want("checkout") {
 			t.add("4 POST /checkout ("+simNote+")", ck.rate(), "orders/s", ck, "≥ 500/s", fmt.Sprintf("%d clients", c.clients))

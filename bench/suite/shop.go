@@ -127,7 +127,9 @@ func (s *shop) checkoutAndNotify(ctx context.Context) (ck, nt result, tokens []s
 		}
 		bodies := notifications(orders, done)
 		s.prof.start(fmt.Sprintf("notify-%d", done/s.cfg.round))
-		nt.merge(runJobs(ctx, s.cfg.senders, len(bodies), 0, s.postNotify(orders, bodies, nil, nil)))
+		nt.merge(s.cpuDuring(func() result {
+			return runJobs(ctx, s.cfg.senders, len(bodies), 0, s.postNotify(orders, bodies, nil, nil))
+		}))
 		s.prof.stop()
 		if err := s.checkPaid(ctx, orders); err != nil {
 			return ck, nt, nil, err
