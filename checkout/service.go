@@ -166,3 +166,9 @@ func exchangeEvent(kind string, x *wxpay.Exchange, ok bool, summary, actor strin
 
 // Watch streams the order's status changes until cancel is called.
 func (s *Service) Watch(no string) (<-chan models.OrderStatus, func()) { return s.broker.Subscribe(no) }
+
+// WatchFunc calls fn (which must return at once) on each status change of
+// the order until cancel is called.
+func (s *Service) WatchFunc(no string, fn func(models.OrderStatus)) (cancel func()) {
+	return s.broker.SubscribeFunc(no, fn)
+}

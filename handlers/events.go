@@ -1,15 +1,13 @@
 package handlers
 
 import (
-	"encoding/json"
-	"fmt"
+	"bytes"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"wxcheckout/checkout"
-	"wxcheckout/models"
 )
 
 // heartbeat keeps proxies from closing an idle stream and lets the server
@@ -19,8 +17,9 @@ const heartbeat = 15 * time.Second
 // events pushes the order's status to its payment page as Server-Sent
 // Events: the current status at once, then every change, then the stream
 // ends at a final status, at expiry, or after MaxStreamDuration (the
-// browser then reconnects by itself). One goroutine per open page — the
-// request's own — sleeping on a channel; nothing polls.
+// browser then reconnects by itself). On HTTP/1.1 the connection is
+// hijacked (events_conn.go); otherwise one goroutine per open page — the
+// request's own — sleeps on a channel. Nothing polls.
 func (h *Handler) events(c *gin.Context) {
 	ctx, token := c.Request.Context(), c.Param("token")
 	st, err := h.svc.StatusByToken(ctx, token)
@@ -31,6 +30,9 @@ func (h *Handler) events(c *gin.Context) {
 	_, key := h.client(c)
 	if !h.streams.acquire(key) {
 		c.JSON(http.StatusTooManyRequests, gin.H{"error": "too many open streams; poll /status instead"})
+		return
+	}
+	if w, ok := h.svc.(funcWatcher); ok && h.hijackStream(c, w, st, key) {
 		return
 	}
 	defer h.streams.release(key)
@@ -89,10 +91,10 @@ func startStream(c *gin.Context) *http.ResponseController {
 // sendStatus writes one status event and reports whether to keep streaming:
 // not after a final status, an expired QR or a failed write.
 func (h *Handler) sendStatus(c *gin.Context, rc *http.ResponseController, st checkout.OrderStatus) bool {
-	body := h.statusOf(st)
-	data, _ := json.Marshal(body)
-	if _, err := fmt.Fprintf(c.Writer, "event: status\ndata: %s\n\n", data); err != nil || rc.Flush() != nil {
+	var b bytes.Buffer
+	keep := h.appendStatusEvent(&b, st)
+	if _, err := c.Writer.Write(b.Bytes()); err != nil || rc.Flush() != nil {
 		return false
 	}
-	return st.Status == models.StatusNotPay && !body.Expired
+	return keep
 }

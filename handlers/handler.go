@@ -111,6 +111,7 @@ type Handler struct {
 	// gatewayRate counts gateway orders created, per merchant app.
 	gatewayRate *clientRates
 	done        chan struct{} // closed by Close: open streams end
+	open        openStreams   // hijacked streams, ended by Close
 	// epayRefundLocks serialize epay refunds per order (epay_refund.go).
 	epayRefundLocks [epayRefundLockCount]sync.Mutex
 	closeOnce       sync.Once
@@ -165,4 +166,4 @@ func withDefaults(o Options) Options {
 
 // Close ends every open status stream; call it when the server shuts down,
 // since http.Server.Shutdown waits for streams that never go idle.
-func (h *Handler) Close() { h.closeOnce.Do(func() { close(h.done) }) }
+func (h *Handler) Close() { h.closeOnce.Do(func() { close(h.done); h.open.closeAll() }) }

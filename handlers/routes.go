@@ -16,6 +16,9 @@ func (h *Handler) Routes() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	h.trustProxies(r)
+	// The payment page's poll, registered before r.Use so that it skips the
+	// chain: every open page asks once a second (pollHeaders says why).
+	r.GET("/pay/:token/status", h.recover, h.pollHeaders, h.status)
 	r.Use(h.requestID, h.logRequests, h.recover, h.limitBody, h.securityHeaders)
 
 	r.GET("/", h.shop)
@@ -25,7 +28,6 @@ func (h *Handler) Routes() *gin.Engine {
 	r.POST("/checkout", h.requireCSRF, h.limitCheckouts, h.limitCheckoutRate, h.placeOrder)
 	r.GET("/pay/:token", h.payPage)
 	r.POST("/pay/:token/renew", h.requireCSRF, h.limitCheckouts, h.limitCheckoutRate, h.renew)
-	r.GET("/pay/:token/status", h.status)
 	r.GET("/pay/:token/events", h.events)
 	r.GET("/pay/:token/qr.png", h.qrImage)
 	r.GET("/pay/:token/oauth", h.oauthReturn)

@@ -21,7 +21,10 @@
 //  8. merchant notifications: the gateway orders paid by notification, and
 //     the epay notifications acknowledged by a merchant in this process,
 //     notifications/s, with the latency from the payment's reply to the
-//     merchant's receipt.
+//     merchant's receipt;
+//
+//  9. and 10. (-only wrk) the bare gin GET and GET /pay/:token/status
+//     again with wrk (an external C client; make bench-deps installs it).
 //
 //     go run ./bench/suite
 //
@@ -65,7 +68,7 @@ type config struct {
 }
 
 // runs are the names -only takes, in the table's order.
-var runs = []string{"baseline", "status", "notify", "checkout", "pages", "rss", "gateway"}
+var runs = []string{"baseline", "status", "notify", "checkout", "pages", "rss", "gateway", "wrk"}
 
 func (c config) want(run string) bool { return c.only == nil || c.only[run] }
 
@@ -199,6 +202,7 @@ func run(c config) error {
 	if lb != nil {
 		lb.set(s.urls)
 	}
+	s.dir = dir
 	return measure(ctx, c, s, db, simNote, &t)
 }
 
@@ -259,6 +263,12 @@ func measure(ctx context.Context, c config, s *shop, db *database, simNote strin
 		}
 	}
 
+	if c.want("wrk") {
+		if err := s.wrkRun(ctx, t, s.dir); err != nil {
+			return err
+		}
+	}
+
 	if c.want("pages") || c.want("rss") {
 		pg, err := s.pagesRun(ctx)
 		if err != nil {
@@ -270,7 +280,8 @@ func measure(ctx context.Context, c config, s *shop, db *database, simNote strin
 					loadkit.Ms(pg.afterAck.pct(50)), loadkit.Ms(pg.afterAck.pct(99)), loadkit.Ms(pg.afterAck.pct(100)), c.senders))
 		}
 		if c.want("rss") {
-			note := fmt.Sprintf("idle after start %s, peak %s", mb(idle), mb(pg.peak))
+			note := fmt.Sprintf("idle after start %s, peak %s; %.1f KB per open page (%s before the pages opened)",
+				mb(idle), mb(pg.peak), float64(pg.rss-pg.before)/1024/float64(c.pages), mb(pg.before))
 			if len(s.apps) > 1 {
 				note += fmt.Sprintf("; the sum over the %d instances", len(s.apps))
 			}

@@ -17,6 +17,7 @@ type pagesResult struct {
 	latency   result // notification sent → the page sees PAID
 	afterAck  result // notification's reply read → the page sees PAID (≥ 0)
 	rss, peak int64  // the shop's VmRSS with every page open, and its VmHWM (summed over the instances)
+	before    int64  // the shop's VmRSS with the orders placed, before the pages open
 }
 
 // pagesRun opens cfg.pages payment pages as SSE clients (each its own
@@ -25,6 +26,9 @@ type pagesResult struct {
 // notification and times how long after the reply the page sees PAID.
 func (s *shop) pagesRun(ctx context.Context) (pagesResult, error) {
 	var res pagesResult
+	if s.c == nil { // -only pages,rss: no earlier run made the look-up client
+		s.c = &http.Client{Transport: loadkit.NewTransport(s.cfg.senders), Timeout: 10 * time.Second}
+	}
 	shoppers, err := s.openShoppers(ctx, s.cfg.clients, 1<<16)
 	if err != nil {
 		return res, err
@@ -37,6 +41,9 @@ func (s *shop) pagesRun(ctx context.Context) (pagesResult, error) {
 	n := len(orders)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
+	raiseFileLimit()
+	time.Sleep(time.Second)
+	res.before = s.rss()
 	streams := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	pages := make([]*page, n)
 	var open, ended sync.WaitGroup

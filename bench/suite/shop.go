@@ -23,6 +23,7 @@ type shop struct {
 	urls []string // of each instance, on loopback
 	apps []*loadkit.Proc
 	c    *http.Client // notifications and look-ups
+	dir  string       // the run's temporary directory
 	prof *profiler
 }
 
