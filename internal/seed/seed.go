@@ -76,12 +76,26 @@ func Run(ctx context.Context, st *store.Store, o Options) (Report, error) {
 	}
 	g := &gen{r: rand.New(rand.NewPCG(o.Seed, 0x5eed)), now: o.Now.UTC(), span: time.Duration(o.Days) * 24 * time.Hour,
 		products: products, n: o.Orders}
-	chunk := make([]store.BulkOrder, 0, o.Chunk)
-	for i := 0; i < o.Orders; i += o.Chunk {
-		chunk = chunk[:0]
-		for j := i; j < min(i+o.Chunk, o.Orders); j++ {
-			chunk = append(chunk, g.order(j))
+	// One goroutine builds the next chunk while this one loads the last:
+	// at most three chunks are in memory.
+	chunks := make(chan []store.BulkOrder, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(chunks)
+		for i := 0; i < o.Orders; i += o.Chunk {
+			chunk := make([]store.BulkOrder, 0, o.Chunk)
+			for j := i; j < min(i+o.Chunk, o.Orders); j++ {
+				chunk = append(chunk, g.order(j))
+			}
+			select {
+			case chunks <- chunk:
+			case <-ctx.Done():
+				return
+			}
 		}
+	}()
+	for chunk := range chunks {
 		if err := st.BulkLoad(ctx, chunk); err != nil {
 			return rep, err
 		}
