@@ -123,6 +123,8 @@ type gen struct {
 	n        int
 }
 
+var givenNames = []string{"三", "四", "伟", "芳", "娜", "敏", "静"}
+
 const letters = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 func (g *gen) str(n int, alphabet string) string {
@@ -156,7 +158,7 @@ func (g *gen) order(i int) store.BulkOrder {
 	o.ClientKey = o.ClientIP
 	g.items(&b)
 	if g.r.IntN(4) == 0 {
-		o.Buyer = models.Buyer{Name: "张" + g.str(1, "三四五六伟芳娜敏静"), Phone: "13" + g.str(9, "0123456789"),
+		o.Buyer = models.Buyer{Name: "张" + givenNames[g.r.IntN(len(givenNames))], Phone: "13" + g.str(9, "0123456789"),
 			Address: "浙江省杭州市西湖区文三路 " + g.str(3, "0123456789") + " 号", Note: "工作日送货"}
 	}
 	b.Events = append(b.Events, models.OrderEvent{Kind: models.EventCreated, OK: true, Actor: "shopper", CreatedAt: created,

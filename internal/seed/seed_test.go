@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"wxcheckout/internal/seed"
 	"wxcheckout/internal/testrig"
@@ -37,6 +38,9 @@ func TestRunSeedsARealisticHistory(t *testing.T) {
 		}
 		if o.Buyer.Name != "" {
 			withBuyer++
+		}
+		if !utf8.ValidString(o.Buyer.Name) || !utf8.ValidString(o.Body) {
+			t.Errorf("order %s: buyer %q, body %q: not UTF-8", o.OutTradeNo, o.Buyer.Name, o.Body)
 		}
 		if oldest.IsZero() || o.CreatedAt.Before(oldest) {
 			oldest = o.CreatedAt
