@@ -30,6 +30,20 @@
 //
 // Everything is bounded: -duration per throughput run, -orders, -pages.
 //
+// The growth mode (issue 17) adds, after the usual runs, the same shop on
+// seeded databases: for the empty one and each size of -grow, a fresh
+// SQLite file gets a realistic history (internal/seed: 60 % paid, 30 %
+// closed, 10 % unpaid, ~6 timeline entries each, over 90 days) through the
+// store's bulk loader in this process, the shop stopped; then the shop
+// starts on it and the suite measures the admin list, its filters, exact
+// search and next page warm (median of 7) and cold (the shop restarted
+// after dropping the OS page cache, as root), the CSV export of every order
+// with the shop's peak RSS, the reconciler's CPU over 10 idle seconds, and
+// checkouts, notifications and status look-ups as in runs 2–4, and prints
+// one table, a column per size:
+//
+//	go run ./bench/suite -grow 20000,1000000
+//
 // On PostgreSQL, with one instance or several sharing the database:
 //
 //	.ci/with-postgres go run ./bench/suite -database postgres -instances 3 -only notify,checkout
@@ -65,6 +79,7 @@ type config struct {
 	instances   int
 	standalone  bool // the standalone simulator even with one instance
 	only        map[string]bool
+	grow        []int // -grow: order counts of the growth runs
 }
 
 // runs are the names -only takes, in the table's order.
@@ -74,7 +89,7 @@ func (c config) want(run string) bool { return c.only == nil || c.only[run] }
 
 func main() {
 	var c config
-	var only string
+	var only, grow string
 	baseline := flag.Bool("serve-baseline", false, "internal: run the bare gin server (the suite starts itself with it)")
 	flag.IntVar(&c.clients, "clients", 32, "keep-alive clients for the request/s runs and checkouts")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "length of each request/s run")
@@ -89,12 +104,13 @@ func main() {
 	flag.IntVar(&c.instances, "instances", 1, "shop processes on the one database (more than 1 needs -database postgres); clients spread over them round robin")
 	flag.BoolVar(&c.standalone, "standalone-sim", false, "use the standalone simulator (wxcheckout sim) even with one instance; several instances always do")
 	flag.StringVar(&only, "only", "", "comma-separated runs to do, of "+strings.Join(runs, ",")+" (default all)")
+	flag.StringVar(&grow, "grow", "", "after the usual runs, the growth runs: comma-separated order counts (e.g. 20000,1000000) each seeded into a fresh SQLite file and measured, side by side with the empty database (see grow.go)")
 	flag.Parse()
 	if *baseline {
 		serveBaseline()
 		return
 	}
-	if err := c.check(only); err != nil {
+	if err := c.check(only, grow); err != nil {
 		fmt.Fprintln(os.Stderr, "suite:", err)
 		os.Exit(2)
 	}
@@ -104,7 +120,17 @@ func main() {
 	}
 }
 
-func (c *config) check(only string) error {
+func (c *config) check(only, grow string) error {
+	if grow != "" {
+		sizes, err := parseSizes(grow)
+		if err != nil {
+			return err
+		}
+		if c.database != "sqlite" || c.instances != 1 || c.standalone {
+			return fmt.Errorf("-grow: the growth runs use SQLite files and one instance with its built-in simulator")
+		}
+		c.grow = sizes
+	}
 	switch {
 	case c.database != "sqlite" && c.database != "postgres":
 		return fmt.Errorf("-database %q: want sqlite or postgres", c.database)
@@ -129,7 +155,11 @@ func (c *config) check(only string) error {
 }
 
 func run(c config) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	limit := 10 * time.Minute
+	for _, n := range c.grow {
+		limit += 5*time.Minute + time.Duration(n)*time.Millisecond // seeding at 1,000 orders/s at worst, then the runs
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "wxcheckout-suite-")
 	if err != nil {
@@ -203,7 +233,10 @@ func run(c config) error {
 		lb.set(s.urls)
 	}
 	s.dir = dir
-	return measure(ctx, c, s, db, simNote, &t)
+	if err := measure(ctx, c, s, db, simNote, &t); err != nil || len(c.grow) == 0 {
+		return err
+	}
+	return growAll(ctx, c, bin, dir, env)
 }
 
 // startShops starts n instances of the shop at once on one database.
