@@ -26,6 +26,9 @@ const (
 	Processed = "processed" // acknowledged: a payment or refund applied, or a duplicate
 	Refused   = "refused"   // refused: the refusal label says why
 	Failed    = "error"     // the app failed; WeChat sends it again
+	// RateLimited is the refusal label of a notification turned away
+	// unread: its client sent too many refused ones (429).
+	RateLimited = "rate_limited"
 )
 
 // Metrics is one app's registry and counters. A nil *Metrics counts

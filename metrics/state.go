@@ -11,11 +11,13 @@ import (
 // State is what the database says at scrape time: the same whichever
 // instance is scraped, so these are right with several instances.
 type State struct {
-	Orders            map[string]int64 // orders by status
-	DeliveriesPending int64            // merchant notifications still to be sent
-	DeliveriesFailed  int64            // merchant notifications given up on
-	Backlog           int64            // unpaid orders whose next query is due
-	Lag               time.Duration    // now − the oldest due next query; 0 when none is due
+	Orders map[string]int64 // orders by status
+	// Deliveries are merchant notifications by state: pending (to be
+	// sent), queued (behind an earlier one of their order), failed (given
+	// up on; an admin may resend).
+	Deliveries map[string]int64
+	Backlog    int64         // unpaid orders whose next query is due
+	Lag        time.Duration // now − the oldest due next query; 0 when none is due
 }
 
 // StateFunc reads the State; it is called at most once per cache period.
@@ -28,17 +30,15 @@ const DefaultStateTTL = 5 * time.Second
 // stateTimeout bounds one read, so a slow database cannot hold scrapes.
 const stateTimeout = 5 * time.Second
 
-// WatchState adds the gauges read by read (cached for ttl; 0 means
-// DefaultStateTTL) and the open status streams counted by streams (read at
-// each scrape: the process's own). now defaults to time.Now.
-func (m *Metrics) WatchState(read StateFunc, streams func() int, ttl time.Duration, now func() time.Time) {
-	if ttl <= 0 {
+// WatchState adds the gauges read by read (cached for ttl of real time; 0
+// means DefaultStateTTL, a negative ttl reads at every scrape) and the
+// open status streams counted by streams (read at each scrape: the
+// process's own).
+func (m *Metrics) WatchState(read StateFunc, streams func() int, ttl time.Duration) {
+	if ttl == 0 {
 		ttl = DefaultStateTTL
 	}
-	if now == nil {
-		now = time.Now
-	}
-	m.reg.MustRegister(&stateCollector{read: read, ttl: ttl, now: now})
+	m.reg.MustRegister(&stateCollector{read: read, ttl: ttl, now: time.Now})
 	if streams != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Name: "status_streams_open",
 			Help: "Open status streams (payment pages waiting for a payment) on this process."},
@@ -49,7 +49,7 @@ func (m *Metrics) WatchState(read StateFunc, streams func() int, ttl time.Durati
 var (
 	descOrders = prometheus.NewDesc(Namespace+"_orders", "Orders by status (from the database: the same on every instance).",
 		[]string{"status"}, nil)
-	descDeliveries = prometheus.NewDesc(Namespace+"_merchant_notifications", "Merchant notifications pending (to be sent) and failed (given up on), from the database.",
+	descDeliveries = prometheus.NewDesc(Namespace+"_merchant_notifications", "Merchant notifications by state (pending, queued, failed), from the database.",
 		[]string{"state"}, nil)
 	descBacklog = prometheus.NewDesc(Namespace+"_reconciler_backlog", "Unpaid orders whose next query is due, from the database.", nil, nil)
 	descLag     = prometheus.NewDesc(Namespace+"_reconciler_lag_seconds", "How long the oldest due query of an unpaid order is overdue; 0 when none is.", nil, nil)
@@ -85,8 +85,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for status, n := range st.Orders {
 		ch <- prometheus.MustNewConstMetric(descOrders, prometheus.GaugeValue, float64(n), status)
 	}
-	ch <- prometheus.MustNewConstMetric(descDeliveries, prometheus.GaugeValue, float64(st.DeliveriesPending), "pending")
-	ch <- prometheus.MustNewConstMetric(descDeliveries, prometheus.GaugeValue, float64(st.DeliveriesFailed), "failed")
+	for state, n := range st.Deliveries {
+		ch <- prometheus.MustNewConstMetric(descDeliveries, prometheus.GaugeValue, float64(n), state)
+	}
 	ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(st.Backlog))
 	ch <- prometheus.MustNewConstMetric(descLag, prometheus.GaugeValue, st.Lag.Seconds())
 }
@@ -95,7 +96,7 @@ func (c *stateCollector) get() (State, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
-	if !c.at.IsZero() && now.Sub(c.at) < c.ttl && now.Sub(c.at) >= 0 {
+	if age := now.Sub(c.at); !c.at.IsZero() && age < c.ttl && age >= 0 {
 		return c.state, c.err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), stateTimeout)
