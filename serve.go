@@ -14,6 +14,7 @@ import (
 	"wxcheckout/checkout"
 	"wxcheckout/config"
 	"wxcheckout/handlers"
+	"wxcheckout/metrics"
 	"wxcheckout/models"
 	"wxcheckout/store"
 	"wxcheckout/wxpay"
@@ -45,6 +46,7 @@ type app struct {
 	svc   *checkout.Service
 	srv   *http.Server
 	kick  chan struct{} // wakes the delivery worker
+	met   *metrics.Metrics
 }
 
 // newApp listens first, so that ADDR=:0 works and the notify URL carries the
@@ -76,12 +78,13 @@ func (a *app) wire() (err error) {
 			return err
 		}
 	}
+	a.met = metrics.New()
 	wx, scanURL, err := a.weChat()
 	if err != nil {
 		return err
 	}
 	a.kick = make(chan struct{}, 1)
-	a.svc = checkout.New(checkout.Deps{Store: a.store, WeChat: wx, SNS: a.snsClient(), Logger: a.log, Settings: checkout.Settings{
+	a.svc = checkout.New(checkout.Deps{Store: a.store, WeChat: wx, SNS: a.snsClient(), Logger: a.log, Metrics: a.met, Settings: checkout.Settings{
 		OrderTTL: a.cfg.OrderTTL, NotifyURL: a.cfg.NotifyEndpoint(), ServerIP: serverIP(a.cfg.Simulator),
 		RefundNotifyURL:        a.cfg.RefundNotifyEndpoint(),
 		MaxOpenOrdersPerClient: a.cfg.MaxOpenOrdersPerClient,
@@ -94,6 +97,7 @@ func (a *app) wire() (err error) {
 			}
 		},
 	}})
+	a.svc.WatchMetrics(a.met, 0)
 	if err := a.ensureGatewayApp(); err != nil {
 		return err
 	}
@@ -106,7 +110,8 @@ func (a *app) wire() (err error) {
 		Gateway: a.svc, GatewayRatePerApp: l.GatewayRatePerApp,
 		MaxCheckoutsPerClient: l.MaxCheckoutsPerClient, MaxStreamsPerClient: l.MaxStreamsPerClient,
 		CheckoutRatePerClient: l.CheckoutRatePerClient, MaxStreams: l.MaxStreams,
-		TrustedProxies: l.TrustedProxies, ClientIPHeader: l.ClientIPHeader}
+		TrustedProxies: l.TrustedProxies, ClientIPHeader: l.ClientIPHeader,
+		Metrics: a.met, MetricsToken: a.cfg.MetricsToken}
 	if a.sim != nil {
 		opts.Simulator = a.sim
 	}
@@ -184,7 +189,7 @@ func (a *app) weChat() (checkout.WeChat, string, error) {
 	}
 	c, err := wxpay.NewClient(wxpay.Config{BaseURL: base, AppID: a.cfg.AppID, MchID: a.cfg.MchID, APIKey: a.cfg.APIKey,
 		SignType: a.cfg.SignType, HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: wechatTransport()}, ClientCert: cert,
-		OtherAppIDs: a.cfg.OtherAppIDs()})
+		OtherAppIDs: a.cfg.OtherAppIDs(), Observe: a.met.WeChatCall})
 	return c, scanURL, err
 }
 

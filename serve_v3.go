@@ -42,6 +42,7 @@ func (a *app) weChatV3(base string, simKeys *wxpaysim.V3Keys) (checkout.WeChat, 
 	default:
 		return nil, errors.New("WXPAY_API_VERSION=v3 without v3 credentials") // config.Load prevents it
 	}
+	cfg.Observe = a.met.WeChatCall // GET /metrics
 	c, err := wxpayv3.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("WeChat Pay API v3: %w", err)

@@ -63,6 +63,7 @@ func (s *Service) ConfirmPayment(ctx context.Context, p Payment) (o *models.Orde
 		return o, false, refused
 	}
 	if applied {
+		s.met.Paid(int64(o.TotalFee))
 		s.log.Info("order paid", "out_trade_no", o.OutTradeNo, "transaction_id", p.TransactionID, "total_fee", p.TotalFee, "source", p.Source)
 	} else if o.TransactionID != p.TransactionID {
 		s.log.Error("second payment reported for a paid order", "out_trade_no", o.OutTradeNo, "wechat_order", p.TradeNo,

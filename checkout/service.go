@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"wxcheckout/gateway"
+	"wxcheckout/metrics"
 	"wxcheckout/models"
 	"wxcheckout/store"
 	"wxcheckout/wxpay"
@@ -66,6 +67,8 @@ type Deps struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Rand     io.Reader
+	// Metrics counts payments for GET /metrics; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Service is the checkout.
@@ -80,12 +83,13 @@ type Service struct {
 	now    func() time.Time
 	rand   io.Reader
 	shop   settingsCache
+	met    *metrics.Metrics
 }
 
 // New builds the service.
 func New(d Deps) *Service {
 	s := &Service{store: d.Store, wx: d.WeChat, sns: d.SNS, broker: d.Broker, set: d.Settings, log: d.Logger, now: d.Now, rand: d.Rand,
-		status: newStatusView(50_000)}
+		status: newStatusView(50_000), met: d.Metrics}
 	if s.broker == nil {
 		s.broker = NewBroker()
 	}

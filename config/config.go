@@ -57,6 +57,9 @@ type Config struct {
 	// DemoProducts (DEMO_PRODUCTS) seeds the demo catalog into a shop
 	// with no products.
 	DemoProducts bool
+	// MetricsToken (METRICS_TOKEN) lets a scraper read GET /metrics from
+	// anywhere with Authorization: Bearer; "" means loopback only.
+	MetricsToken string
 	Limits
 	Retention
 }
@@ -127,6 +130,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := c.loadShop(env); err != nil {
+		return c, err
+	}
+	if c.MetricsToken, err = loadMetricsToken(getenv("METRICS_TOKEN")); err != nil {
 		return c, err
 	}
 	return c, c.loadV3Merchant(env)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"wxcheckout/checkout"
+	"wxcheckout/metrics"
 	"wxcheckout/models"
 )
 
@@ -92,6 +93,12 @@ type Options struct {
 	// its own (CSP form-action): the H5 cashier's, as the H5 button's
 	// redirect goes there.
 	FormTargets []string
+
+	// Metrics serves GET /metrics and counts notifications; nil leaves the
+	// route out. MetricsToken, when set, lets a scraper in from anywhere
+	// with Authorization: Bearer MetricsToken (METRICS_TOKEN).
+	Metrics      *metrics.Metrics
+	MetricsToken string
 }
 
 // Handler serves every route.

@@ -9,6 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxcheckout/checkout"
+	"wxcheckout/metrics"
+	"wxcheckout/models"
 	"wxcheckout/wxpay"
 )
 
@@ -16,16 +18,17 @@ import (
 // 5 s with exactly the SUCCESS XML for a payment applied or a duplicate, and
 // FAIL XML with a reason otherwise: 4xx for a refusal, 5xx only when the app
 // itself failed, so that WeChat sends it again.
-func (h *Handler) notify(c *gin.Context) { h.readNotification(c, h.svc.HandleNotification) }
+func (h *Handler) notify(c *gin.Context) { h.readNotification(c, "v2", h.svc.HandleNotification) }
 
 // readNotification reads a v2 notification's body and answers what handle
 // made of it.
-func (h *Handler) readNotification(c *gin.Context, handle func(context.Context, []byte) error) {
+func (h *Handler) readNotification(c *gin.Context, endpoint string, handle func(context.Context, []byte) error) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, wxpay.MaxBodySize))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.countRefusal(c)
+			h.opt.Metrics.Notification(endpoint, metrics.Refused, string(models.RefusalTooLarge))
 			h.log.Warn("notification refused", "reason", "body too large", "request_id", c.GetString(requestIDKey))
 			xmlReply(c, http.StatusRequestEntityTooLarge, wxpay.FailReply("body too large"))
 			return
@@ -33,7 +36,9 @@ func (h *Handler) readNotification(c *gin.Context, handle func(context.Context, 
 		xmlReply(c, http.StatusBadRequest, wxpay.FailReply("unreadable body"))
 		return
 	}
-	if err := handle(c.Request.Context(), body); err != nil {
+	err = handle(c.Request.Context(), body)
+	h.countNotification(endpoint, err)
+	if err != nil {
 		status := httpStatus(err)
 		switch checkout.KindOf(err) {
 		case checkout.KindInternal:
@@ -54,7 +59,7 @@ func (h *Handler) readNotification(c *gin.Context, handle func(context.Context, 
 // refundNotify is WeChat Pay's v2 refund notification endpoint: the same
 // replies as notify, for a decrypted req_info instead of a signed payment.
 func (h *Handler) refundNotify(c *gin.Context) {
-	h.readNotification(c, h.svc.HandleRefundNotification)
+	h.readNotification(c, "refund", h.svc.HandleRefundNotification)
 }
 
 func xmlReply(c *gin.Context, status int, body []byte) {
@@ -67,6 +72,11 @@ func xmlReply(c *gin.Context, status int, body []byte) {
 // counted, so its servers are not limited.
 func (h *Handler) limitNotifyRefusals(c *gin.Context) {
 	if _, key := h.client(c); h.notifyRefusals.exhausted(key) {
+		endpoint := "v2"
+		if c.FullPath() == "/wxpay/refund-notify" {
+			endpoint = "refund"
+		}
+		h.opt.Metrics.Notification(endpoint, metrics.Refused, metrics.RateLimited)
 		xmlReply(c, http.StatusTooManyRequests, wxpay.FailReply("too many refused notifications"))
 		c.Abort()
 		return

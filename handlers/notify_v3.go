@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"wxcheckout/checkout"
+	"wxcheckout/metrics"
 	"wxcheckout/models"
 	"wxcheckout/wxpay"
 	"wxcheckout/wxpay/v3"
@@ -33,6 +34,7 @@ func (h *Handler) notifyV3(c *gin.Context) {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			h.countRefusal(c)
+			h.opt.Metrics.Notification("v3", metrics.Refused, string(models.RefusalTooLarge))
 			h.log.Warn("v3 notification refused", "reason", "body too large", "request_id", c.GetString(requestIDKey))
 			jsonFail(c, http.StatusRequestEntityTooLarge, models.RefusalTooLarge.Reason())
 			return
@@ -41,6 +43,7 @@ func (h *Handler) notifyV3(c *gin.Context) {
 		return
 	}
 	err = h.svc.HandleNotificationV3(c.Request.Context(), c.Request.Header, body)
+	h.countNotification("v3", err)
 	switch {
 	case err == nil:
 		c.Status(http.StatusNoContent)
@@ -67,6 +70,7 @@ func jsonFail(c *gin.Context, status int, message string) {
 // client, answered in v3's JSON.
 func (h *Handler) limitNotifyRefusalsV3(c *gin.Context) {
 	if _, key := h.client(c); h.notifyRefusals.exhausted(key) {
+		h.opt.Metrics.Notification("v3", metrics.Refused, metrics.RateLimited)
 		jsonFail(c, http.StatusTooManyRequests, "too many refused notifications")
 		c.Abort()
 		return

@@ -37,6 +37,9 @@ func (h *Handler) Routes() *gin.Engine {
 	r.POST("/wxpay/refund-notify", h.limitNotifyRefusals, h.refundNotify)
 	r.POST("/wxpay/v3/notify", h.limitNotifyRefusalsV3, h.notifyV3)
 	r.GET("/healthz", h.health)
+	if h.opt.Metrics != nil {
+		r.GET("/metrics", h.metricsAccess, gin.WrapH(h.opt.Metrics.Handler()))
+	}
 	r.GET("/images/:id", h.image)
 	r.StaticFS("/static", filesOnly{http.FS(static.FS)})
 

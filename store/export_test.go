@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -153,3 +154,24 @@ func (s *Store) BackfillDays(ctx context.Context) error { return s.backfillDays(
 
 // ParseSQLiteTime is parseSQLiteTime, for tests.
 var ParseSQLiteTime = parseSQLiteTime
+
+// GaugeQuerySQL is the SQL, arguments inlined, of each query of Gauges.
+func (s *Store) GaugeQuerySQL(ctx context.Context, now time.Time) (map[string]string, error) {
+	dry := s.db.Session(&gorm.Session{DryRun: true}).WithContext(ctx)
+	out := map[string]string{}
+	for name, q := range s.gaugeQueries(dry, now) {
+		var n int64
+		q = q.Count(&n)
+		if q.Error != nil {
+			return nil, q.Error
+		}
+		out[name] = s.db.Dialector.Explain(q.Statement.SQL.String(), q.Statement.Vars...)
+	}
+	var o models.Order
+	q := oldestDue(dry).Find(&o)
+	if q.Error != nil {
+		return nil, q.Error
+	}
+	out["oldest"] = s.db.Dialector.Explain(q.Statement.SQL.String(), q.Statement.Vars...)
+	return out, nil
+}

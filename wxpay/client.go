@@ -40,6 +40,11 @@ type Config struct {
 	// orders may be placed for (UnifiedOrderRequest.AppID): a mini
 	// program's. Notifications and replies naming them are the merchant's.
 	OtherAppIDs []string
+
+	// Observe, when set, is told of every call's API (op), result and
+	// duration: SUCCESS, WeChat's err_code, FAIL (return_code=FAIL) or
+	// TRANSPORT (outcome unknown). GET /metrics counts them.
+	Observe func(op, result string, d time.Duration)
 }
 
 // Client calls WeChat Pay v2. It is safe for concurrent use.
@@ -128,7 +133,11 @@ func (c *Client) call(ctx context.Context, op, path string, p Params) (Params, *
 
 // callWith is call over a given HTTP client: /secapi/ calls use the one
 // presenting the merchant certificate.
-func (c *Client) callWith(ctx context.Context, hc *http.Client, op, path string, p Params) (Params, *Exchange, error) {
+func (c *Client) callWith(ctx context.Context, hc *http.Client, op, path string, p Params) (reply Params, x *Exchange, err error) {
+	if c.cfg.Observe != nil {
+		start := time.Now()
+		defer func() { c.cfg.Observe(op, CallResult(err), time.Since(start)) }()
+	}
 	nonce, err := randomString(c.cfg.Rand, 32)
 	if err != nil {
 		return nil, nil, err
@@ -141,8 +150,8 @@ func (c *Client) callWith(ctx context.Context, hc *http.Client, op, path string,
 	if p["sign"], err = Sign(p, c.cfg.APIKey, c.cfg.SignType); err != nil {
 		return nil, nil, err
 	}
-	x := &Exchange{Op: op, URL: c.cfg.BaseURL + path, Request: Encode(p)}
-	reply, err := c.post(ctx, hc, x)
+	x = &Exchange{Op: op, URL: c.cfg.BaseURL + path, Request: Encode(p)}
+	reply, err = c.post(ctx, hc, x)
 	if err != nil {
 		return nil, x, &TransportError{Op: op, Err: err, Exchange: x}
 	}

@@ -125,3 +125,23 @@ func IsRetryable(err error) bool {
 	c := ErrCode(err)
 	return c == CodeSystemError || c == CodeNeedRetry
 }
+
+// CallResult names a call's outcome for metrics: SUCCESS, WeChat's
+// err_code (or FAIL for return_code=FAIL), TRANSPORT when the outcome is
+// unknown, ERROR when nothing was sent.
+func CallResult(err error) string {
+	var we *Error
+	var te *TransportError
+	switch {
+	case err == nil:
+		return "SUCCESS"
+	case errors.As(err, &we):
+		if we.ReturnCode != "SUCCESS" || we.ErrCode == "" {
+			return "FAIL"
+		}
+		return we.ErrCode
+	case errors.As(err, &te):
+		return "TRANSPORT"
+	}
+	return "ERROR"
+}

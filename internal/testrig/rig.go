@@ -24,6 +24,7 @@ import (
 	"wxcheckout/auth"
 	"wxcheckout/checkout"
 	"wxcheckout/handlers"
+	"wxcheckout/metrics"
 	"wxcheckout/models"
 	"wxcheckout/store"
 	"wxcheckout/wxpay"
@@ -70,6 +71,8 @@ type Rig struct {
 	App    *httptest.Server
 	Log    *slog.Logger
 	Auth   *auth.Manager
+	// Metrics is the app's GET /metrics registry.
+	Metrics *metrics.Metrics
 }
 
 // AdminPassword is the rig's ADMIN_PASSWORD.
@@ -107,6 +110,8 @@ type Options struct {
 	// as during a switch.
 	V3     bool
 	V3Sign string
+	// MetricsToken is handlers.Options.MetricsToken (METRICS_TOKEN).
+	MetricsToken string
 }
 
 // Products are the rig's catalogue.
@@ -140,7 +145,7 @@ func openStore(tb testing.TB) (*store.Store, string) {
 // New starts a rig.
 func New(tb testing.TB, opt Options) *Rig {
 	tb.Helper()
-	r := &Rig{Clock: NewClock()}
+	r := &Rig{Clock: NewClock(), Metrics: metrics.New()}
 	r.Store, r.DatabaseURL = openStore(tb)
 	if path, ok := strings.CutPrefix(r.DatabaseURL, "sqlite:"); ok {
 		r.DBPath = path
@@ -177,7 +182,8 @@ func New(tb testing.TB, opt Options) *Rig {
 		tb.Fatal(err)
 	}
 	r.WeChat, err = wxpay.NewClient(wxpay.Config{BaseURL: sim.URL, AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID,
-		APIKey: wxpaysim.DemoAPIKey, SignType: st, Now: now, HTTPClient: &http.Client{Timeout: 2 * time.Second}, ClientCert: cert})
+		APIKey: wxpaysim.DemoAPIKey, SignType: st, Now: now, HTTPClient: &http.Client{Timeout: 2 * time.Second}, ClientCert: cert,
+		Observe: r.Metrics.WeChatCall})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -186,10 +192,10 @@ func New(tb testing.TB, opt Options) *Rig {
 	if opt.V3 {
 		notifyURL = r.App.URL + "/wxpay/v3/notify"
 		refundURL = notifyURL
-		r.V3 = newV3Adapter(tb, r.V3Keys, sim.URL, notifyURL, now)
+		r.V3 = newV3Adapter(tb, r.V3Keys, sim.URL, notifyURL, now, r.Metrics.WeChatCall)
 		wx = r.V3
 	}
-	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: wx, Logger: r.Log, Now: now,
+	r.Svc = checkout.New(checkout.Deps{Store: r.Store, WeChat: wx, Logger: r.Log, Now: now, Metrics: r.Metrics,
 		Settings: checkout.Settings{OrderTTL: 15 * time.Minute, NotifyURL: notifyURL, RefundNotifyURL: refundURL, ServerIP: "127.0.0.1",
 			MaxOpenOrdersPerClient: opt.MaxOpenOrders, PublicURL: r.App.URL, AllowPrivateNotify: !opt.ForbidPrivateNotify}})
 	r.Auth, _, err = auth.New(context.Background(), auth.Options{Store: r.Store, Password: AdminPassword, Now: now,
@@ -197,10 +203,12 @@ func New(tb testing.TB, opt Options) *Rig {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	r.Svc.WatchMetrics(r.Metrics, -1) // tests read the database at every scrape
 	hd, err := handlers.New(r.Svc, handlers.Options{Simulator: r.Sim, ScanURL: "/sim/scan", Now: now,
 		Admin: r.Svc, Auth: r.Auth, Gateway: r.Svc, MaxStreamsPerClient: opt.MaxStreams, TrustedProxies: opt.TrustedProxies,
 		ClientIPHeader: opt.ClientIPHeader, CheckoutRatePerClient: opt.CheckoutRate, MaxStreams: opt.MaxStreamsTotal,
-		MaxStreamDuration: opt.MaxStreamDuration, GatewayRatePerApp: opt.GatewayRate}, r.Log)
+		MaxStreamDuration: opt.MaxStreamDuration, GatewayRatePerApp: opt.GatewayRate,
+		Metrics: r.Metrics, MetricsToken: opt.MetricsToken}, r.Log)
 	if err != nil {
 		tb.Fatal(err)
 	}

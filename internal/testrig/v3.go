@@ -32,14 +32,15 @@ func SharedV3Keys(tb testing.TB) *wxpaysim.V3Keys {
 // newV3Adapter is the shop's v3 client of the simulator at base, holding
 // the merchant key and verifying with the public key and the platform
 // certificate both.
-func newV3Adapter(tb testing.TB, k *wxpaysim.V3Keys, base, notifyURL string, now func() time.Time) *wxpayv3.Adapter {
+func newV3Adapter(tb testing.TB, k *wxpaysim.V3Keys, base, notifyURL string, now func() time.Time,
+	observe func(string, string, time.Duration)) *wxpayv3.Adapter {
 	tb.Helper()
 	ver := wxpayv3.NewVerifier()
 	ver.Add(k.PublicKeyID, k.PublicKey())
 	ver.Add(k.PlatformSerial(), k.PlatformCert.PublicKey.(*rsa.PublicKey))
 	c, err := wxpayv3.NewClient(wxpayv3.Config{BaseURL: base, AppID: wxpaysim.DemoAppID, MchID: wxpaysim.DemoMchID,
 		Signer:   wxpayv3.Signer{MchID: wxpaysim.DemoMchID, Serial: k.MchSerial(), Key: k.MchKey},
-		Verifier: ver, APIv3Key: []byte(k.APIv3Key), NotifyURL: notifyURL, Now: now})
+		Verifier: ver, APIv3Key: []byte(k.APIv3Key), NotifyURL: notifyURL, Now: now, Observe: observe})
 	if err != nil {
 		tb.Fatal(err)
 	}

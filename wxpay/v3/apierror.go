@@ -89,3 +89,20 @@ func ExchangeOf(err error) *wxpay.Exchange {
 	}
 	return nil
 }
+
+// CallResult names a call's outcome for metrics: SUCCESS, WeChat's error
+// code (an answered 4xx), TRANSPORT when the outcome is unknown, ERROR
+// when nothing was sent.
+func CallResult(err error) string {
+	var we *Error
+	var te *TransportError
+	switch {
+	case err == nil:
+		return "SUCCESS"
+	case errors.As(err, &we):
+		return we.Code
+	case errors.As(err, &te):
+		return "TRANSPORT"
+	}
+	return "ERROR"
+}

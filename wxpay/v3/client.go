@@ -43,6 +43,11 @@ type Config struct {
 	// orders may be placed for (JSAPIRequest.AppID and the like): a mini
 	// program's. Replies and notifications naming them are the merchant's.
 	OtherAppIDs []string
+
+	// Observe, when set, is told of every call's API (op), result and
+	// duration: SUCCESS, WeChat's error code, TRANSPORT (outcome unknown)
+	// or ERROR (nothing sent); see CallResult. GET /metrics counts them.
+	Observe func(op, result string, d time.Duration)
 }
 
 // Client calls WeChat Pay API v3. It is safe for concurrent use.
@@ -137,7 +142,16 @@ func (c *Client) NotifyURL() string { return c.cfg.NotifyURL }
 // call signs and sends one request and returns the verified body of a 2xx
 // reply. An answered 4xx is *Error; anything whose outcome is unknown —
 // the network, 5xx, a reply that does not verify — is *TransportError.
-func (c *Client) call(ctx context.Context, op, method, pathQuery string, body []byte) ([]byte, *wxpay.Exchange, error) {
+func (c *Client) call(ctx context.Context, op, method, pathQuery string, body []byte) (reply []byte, x *wxpay.Exchange, err error) {
+	if c.cfg.Observe != nil {
+		start := time.Now()
+		defer func() { c.cfg.Observe(op, CallResult(err), time.Since(start)) }()
+	}
+	return c.send(ctx, op, method, pathQuery, body)
+}
+
+// send is call without the observation.
+func (c *Client) send(ctx context.Context, op, method, pathQuery string, body []byte) ([]byte, *wxpay.Exchange, error) {
 	x := &wxpay.Exchange{Op: op, URL: c.cfg.BaseURL + pathQuery, Request: body}
 	transport := func(status int, code string, err error) error {
 		return &TransportError{Op: op, HTTPStatus: status, Code: code, Err: err, Exchange: x}
