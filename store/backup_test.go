@@ -21,8 +21,8 @@ import (
 // appended after CreateOrder returned, and marked paid after its payment
 // returned.
 type committedLog struct {
-	mu    sync.Mutex
-	nos   []string
+	mu   sync.Mutex
+	nos  []string
 	paid map[string]bool
 }
 
