@@ -57,6 +57,8 @@ type Config struct {
 	// DemoProducts (DEMO_PRODUCTS) seeds the demo catalog into a shop
 	// with no products.
 	DemoProducts bool
+	// Log is LOG_FORMAT and LOG_LEVEL.
+	Log Log
 	Limits
 }
 
@@ -123,6 +125,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := c.loadShop(env); err != nil {
+		return c, err
+	}
+	if c.Log, err = LoadLog(getenv); err != nil {
 		return c, err
 	}
 	return c, c.loadV3Merchant(env)
