@@ -85,6 +85,10 @@ func backup(ctx context.Context, db *sql.DB, dest string) (BackupResult, error) 
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
 		return res, fmt.Errorf("VACUUM INTO %s: %w", tmp, err)
 	}
+	// The copy holds merchant apps' keys and admin sessions: the owner's only.
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return res, err
+	}
 	if err := syncFile(tmp); err != nil {
 		return res, err
 	}

@@ -137,6 +137,9 @@ func TestBackupDuringConcurrentWrites(t *testing.T) {
 			t.Errorf("%s: result %+v, want at least %d orders and some bytes", b.name, res, len(before))
 		}
 		checkIntegrity(t, dest)
+		if fi, err := os.Stat(dest); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: the copy's mode: %v, %v; want 0600", b.name, fi.Mode(), err)
+		}
 		// The app opens the copy: a restore.
 		c, err := store.Open(dest)
 		if err != nil {
