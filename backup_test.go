@@ -67,6 +67,7 @@ func TestBackupCommandRefusals(t *testing.T) {
 		{"no file", []string{"backup"}, "", "one argument"},
 		{"two files", []string{"backup", "a", "b"}, "", "one argument"},
 		{"missing database", []string{"backup", filepath.Join(dir, "c.db")}, "sqlite:" + filepath.Join(dir, "none.db"), "none.db"},
+		{"no such directory", []string{"backup", filepath.Join(dir, "nodir", "e.db")}, "sqlite:" + filepath.Join(dir, "none.db"), "nodir"},
 		{"bad DATABASE_URL", []string{"backup", filepath.Join(dir, "d.db")}, "mysql://x", "DATABASE_URL"},
 	} {
 		err := run(context.Background(), c.args, func(k string) string {

@@ -75,6 +75,11 @@ func backup(ctx context.Context, db *sql.DB, dest string) (BackupResult, error) 
 		return res, err
 	}
 	dir := filepath.Dir(dest)
+	if fi, err := os.Stat(dir); err != nil {
+		return res, fmt.Errorf("backup directory: %w", err)
+	} else if !fi.IsDir() {
+		return res, fmt.Errorf("backup directory %s is not a directory", dir)
+	}
 	tmp, err := tempName(dir, filepath.Base(dest))
 	if err != nil {
 		return res, err
