@@ -57,6 +57,8 @@ func TestBackupCommandAndRestore(t *testing.T) {
 
 func TestBackupCommandRefusals(t *testing.T) {
 	dir := t.TempDir()
+	empty := filepath.Join(t.TempDir(), "empty.db") // an empty file is an empty SQLite database
+	must(t, os.WriteFile(empty, nil, 0o600))
 	for _, c := range []struct {
 		name string
 		args []string
@@ -67,7 +69,7 @@ func TestBackupCommandRefusals(t *testing.T) {
 		{"no file", []string{"backup"}, "", "one argument"},
 		{"two files", []string{"backup", "a", "b"}, "", "one argument"},
 		{"missing database", []string{"backup", filepath.Join(dir, "c.db")}, "sqlite:" + filepath.Join(dir, "none.db"), "none.db"},
-		{"no such directory", []string{"backup", filepath.Join(dir, "nodir", "e.db")}, "sqlite:" + filepath.Join(dir, "none.db"), "nodir"},
+		{"no such directory", []string{"backup", filepath.Join(dir, "nodir", "e.db")}, "sqlite:" + empty, "nodir"},
 		{"bad DATABASE_URL", []string{"backup", filepath.Join(dir, "d.db")}, "mysql://x", "DATABASE_URL"},
 	} {
 		err := run(context.Background(), c.args, func(k string) string {
