@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -53,7 +52,7 @@ func launchAppLogging(t testing.TB, env map[string]string, logOut io.Writer) (*a
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(cfg, slog.New(slog.NewTextHandler(logOut, nil)))
+	a, err := newApp(cfg, newLogger(logOut, cfg.Log))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return runServe(ctx, args, getenv, stdout)
 	case "sim":
 		return runSim(ctx, args, getenv, stdout)
+	case "backup":
+		return runBackup(ctx, args, getenv, stdout)
+	case "healthcheck":
+		return runHealthcheck(ctx, args, getenv, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -44,4 +48,7 @@ const usage = `usage:
                                          WXPAY_API_VERSION=v2 or v3)
   wxcheckout sim [--addr 127.0.0.1:9090] [--speedup N] [--state FILE] [--keys DIR] [--v3-sign pubkey|cert|both]
                                          run the WeChat Pay simulator (v2 and v3) on its own
+  wxcheckout backup FILE                 copy the SQLite database of DATABASE_URL to the new FILE while
+                                         the shop runs, verified (on PostgreSQL: use pg_dump)
+  wxcheckout healthcheck [URL]           exit 0 when GET URL/healthz answers 200 (default: the shop at ADDR)
 `

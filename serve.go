@@ -29,7 +29,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	a, err := newApp(cfg, slog.New(slog.NewTextHandler(stdout, nil)))
+	a, err := newApp(cfg, newLogger(stdout, cfg.Log))
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"path/filepath"
 
+	"wxcheckout/config"
 	"wxcheckout/wxpay/wxpaysim"
 )
 
@@ -43,6 +44,10 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := wxpaysim.CheckV3Sign(*v3Sign); err != nil {
 		return fmt.Errorf("sim: --v3-sign: %w", err)
 	}
+	logCfg, err := config.LoadLog(getenv)
+	if err != nil {
+		return fmt.Errorf("sim: %w", err)
+	}
 	state, err := simState(*statePath)
 	if err != nil {
 		return err
@@ -57,7 +62,7 @@ func runSim(ctx context.Context, args []string, getenv func(string) string, stdo
 		MiniAppID:     getenv("WXPAY_MINIPROGRAM_APPID"),
 		MiniAppSecret: getenv("WXPAY_MINIPROGRAM_APPSECRET"),
 		Speedup:       *speedup,
-		Logger:        slog.New(slog.NewTextHandler(stdout, nil)),
+		Logger:        newLogger(stdout, logCfg),
 		State:         state,
 		V3Sign:        *v3Sign,
 		// Options' zero means the default; the flag's 0 means at once.

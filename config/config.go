@@ -60,6 +60,9 @@ type Config struct {
 	// MetricsToken (METRICS_TOKEN) lets a scraper read GET /metrics from
 	// anywhere with Authorization: Bearer; "" means loopback only.
 	MetricsToken string
+
+	// Log is LOG_FORMAT and LOG_LEVEL.
+	Log Log
 	Limits
 	Retention
 }
@@ -133,6 +136,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.MetricsToken, err = loadMetricsToken(getenv("METRICS_TOKEN")); err != nil {
+		return c, err
+	}
+	if c.Log, err = LoadLog(getenv); err != nil {
 		return c, err
 	}
 	return c, c.loadV3Merchant(env)

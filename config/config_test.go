@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"net"
 	"reflect"
 	"strings"
@@ -304,5 +305,39 @@ func TestQueryRate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "WXPAY_QUERY_RATE") {
 			t.Errorf("WXPAY_QUERY_RATE=%s: %v, want an error naming the variable", bad, err)
 		}
+	}
+}
+
+func TestLoadLog(t *testing.T) {
+	for _, c := range []struct {
+		format, level string
+		json          bool
+		want          slog.Level
+		bad           string // the variable the error must name
+	}{
+		{"", "", false, slog.LevelInfo, ""},
+		{"text", "debug", false, slog.LevelDebug, ""},
+		{"JSON", "warn", true, slog.LevelWarn, ""},
+		{"json", "error", true, slog.LevelError, ""},
+		{"logfmt", "", false, 0, "LOG_FORMAT"},
+		{"", "verbose", false, 0, "LOG_LEVEL"},
+	} {
+		l, err := LoadLog(func(k string) string {
+			return map[string]string{"LOG_FORMAT": c.format, "LOG_LEVEL": c.level}[k]
+		})
+		if c.bad != "" {
+			if err == nil || !strings.Contains(err.Error(), c.bad) {
+				t.Errorf("%q/%q: %v, want an error naming %s", c.format, c.level, err, c.bad)
+			}
+			continue
+		}
+		if err != nil || l.JSON != c.json || l.Level != c.want {
+			t.Errorf("%q/%q = %+v, %v", c.format, c.level, l, err)
+		}
+	}
+	if _, err := Load(func(k string) string {
+		return map[string]string{"LOG_LEVEL": "loud"}[k]
+	}); err == nil || !strings.Contains(err.Error(), "LOG_LEVEL") {
+		t.Errorf("Load with a bad LOG_LEVEL: %v", err)
 	}
 }
