@@ -56,6 +56,10 @@ fuzz:
 	go test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./imaging/
 	go test -run '^$$' -fuzz '^FuzzParseYuan$$' -fuzztime $(FUZZTIME) ./models/
 	go test -run '^$$' -fuzz '^FuzzBuyerValidate$$' -fuzztime $(FUZZTIME) ./models/
+	go test -run '^$$' -fuzz '^FuzzScanGoods$$' -fuzztime $(FUZZTIME) ./handlers/
+	go test -run '^$$' -fuzz '^FuzzAppendCSVCell$$' -fuzztime $(FUZZTIME) ./handlers/
+	go test -run '^$$' -fuzz '^FuzzStatusJSON$$' -fuzztime $(FUZZTIME) ./handlers/
+	go test -run '^$$' -fuzz '^FuzzParseSQLiteTime$$' -fuzztime $(FUZZTIME) ./store/
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./wxpay/

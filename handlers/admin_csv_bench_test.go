@@ -106,7 +106,7 @@ func seedExportOrders(b *testing.B, r *testrig.Rig, n int) {
 }
 
 func benchOrder(i, n int, p *models.Product, newest time.Time) *models.Order {
-	created := newest.Add(-time.Duration(i) * 90 * 24 * time.Hour / time.Duration(n))
+	created := newest.Add(-(90 * 24 * time.Hour / time.Duration(n)) * time.Duration(i))
 	o := &models.Order{OutTradeNo: fmt.Sprintf("B%015d", i), Token: fmt.Sprintf("benchtoken%08d", i),
 		ProductID: &p.ID, SKU: p.SKU, Body: p.Name, Quantity: 2, UnitPrice: p.Price, TotalFee: 2*p.Price + 1,
 		Status: models.StatusClosed, Prepay: models.PrepayDone, TimeStart: created, ExpiresAt: created.Add(15 * time.Minute),

@@ -90,9 +90,18 @@ func (d *dayDelta) add(o *models.Order, sign int64) {
 // concurrent writers on PostgreSQL lock them in one order and never
 // deadlock on them.
 func bumpDays(tx *gorm.DB, before, after *models.Order) error {
-	d := dayDelta{orders: map[[2]string]orderDay{}, paid: map[string]paidDay{}}
+	d := newDayDelta()
 	d.add(before, -1)
 	d.add(after, +1)
+	return d.write(tx)
+}
+
+func newDayDelta() dayDelta {
+	return dayDelta{orders: map[[2]string]orderDay{}, paid: map[string]paidDay{}}
+}
+
+// write adds d to the aggregates in tx, in key order.
+func (d dayDelta) write(tx *gorm.DB) error {
 	var ods []orderDay
 	for _, od := range d.orders {
 		if od.N != 0 || od.TotalFee != 0 || od.RefundedFee != 0 {

@@ -66,6 +66,13 @@ func bulkInsert(tx *gorm.DB, orders []BulkOrder) error {
 	if err := tx.Omit("Product", "Items").CreateInBatches(os, bulkBatch).Error; err != nil {
 		return fmt.Errorf("bulk load orders: %w", err)
 	}
+	days := newDayDelta() // the orders count in the daily aggregates as a checkout's would
+	for i := range os {
+		days.add(&os[i], +1)
+	}
+	if err := days.write(tx); err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
 	var items []models.OrderItem
 	var events []models.OrderEvent
 	var refunds []models.Refund

@@ -121,6 +121,11 @@ func TestRunSeedsARealisticHistory(t *testing.T) {
 	if err != nil || tot.Count == 0 || tot.PaidCount == 0 || tot.PaidFee <= 0 {
 		t.Fatalf("totals of the last 10 days: %+v, %v", tot, err)
 	}
+	// All-time totals come from the daily aggregates: the load counted in them.
+	all, err := st.OrderTotals(ctx, models.OrderFilter{})
+	if err != nil || all.Count != n || all.PaidCount != int64(paid) {
+		t.Fatalf("all-time totals from the daily aggregates: %+v, %v; want %d orders, %d paid", all, err, n, paid)
+	}
 }
 
 func TestRunRefusesANegativeCount(t *testing.T) {
