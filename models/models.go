@@ -123,7 +123,7 @@ type Order struct {
 	Quantity   int         `gorm:"not null"`
 	UnitPrice  Money       `gorm:"not null"`
 	TotalFee   Money       `gorm:"not null;index:idx_orders_paid,priority:3;index:idx_orders_created,priority:4;index:idx_orders_status_created,priority:4;index:idx_orders_fulfil_created,priority:5"`
-	Status     OrderStatus `gorm:"size:16;not null;index:idx_orders_status_next;index:idx_orders_status_created,priority:1;index:idx_orders_paid,priority:1;index:idx_orders_created,priority:3;index:idx_orders_fulfil_created,priority:4;index:idx_orders_status_prepay,priority:1"`
+	Status     OrderStatus `gorm:"size:16;not null;index:idx_orders_status_next;index:idx_orders_status_created,priority:1;index:idx_orders_paid,priority:1;index:idx_orders_created,priority:3;index:idx_orders_fulfil_created,priority:4;index:idx_orders_status_prepay,priority:1;index:idx_orders_client_status,priority:2"`
 	Prepay     Prepay      `gorm:"size:16;not null;index:idx_orders_status_prepay,priority:2"`
 	FailReason string
 	CodeURL    string
@@ -141,9 +141,9 @@ type Order struct {
 	PaidTradeNo string `gorm:"size:32"`
 	ClientIP    string `gorm:"size:64"`
 	// ClientKey is what per-client limits count: the IP, or its /64 for IPv6.
-	ClientKey   string `gorm:"size:64;index:idx_orders_client_open"`
+	ClientKey   string `gorm:"size:64;index:idx_orders_client_status,priority:1"`
 	TimeStart   time.Time
-	ExpiresAt   time.Time `gorm:"not null"`
+	ExpiresAt   time.Time `gorm:"not null;index:idx_orders_client_status,priority:3"`
 	NextQueryAt time.Time `gorm:"index:idx_orders_status_next"`
 	Queries     int       `gorm:"not null;default:0"`
 	// LastQueryAt and LastQueryState are the reconciler's last orderquery

@@ -78,3 +78,42 @@ func TestReopenKeepsOrders(t *testing.T) {
 		t.Errorf("events after reopen = %d, want 1", len(evs))
 	}
 }
+
+// An older database's replaced indexes are dropped at open: each costs
+// every write, and the old client index misled SQLite's planner.
+func TestOpenDropsReplacedIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, err := store.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"CREATE INDEX idx_orders_client_open ON orders(client_key)",
+		"CREATE INDEX idx_orders_created_at ON orders(created_at)",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	if s, err = store.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	names, err := s.OrderIndexes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	if have["idx_orders_client_open"] || have["idx_orders_created_at"] || !have["idx_orders_client_status"] {
+		t.Errorf("indexes after reopening an older database: %v", names)
+	}
+}

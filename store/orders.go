@@ -188,11 +188,15 @@ func (s *Store) applyChangeMove(tx *gorm.DB, no string, decide func(cur models.O
 	return o, applied, move, addEvents(tx, o, ch.Events)
 }
 
+// openWhere selects a client's open orders: a range of
+// idx_orders_client_status, whatever the number of unpaid orders.
+const openWhere = "client_key = ? AND status = ? AND expires_at > ?"
+
 // CountOpenOrders counts a client's unpaid orders that can still be paid.
 func (s *Store) CountOpenOrders(ctx context.Context, clientKey string, now time.Time) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&models.Order{}).
-		Where("client_key = ? AND status = ? AND expires_at > ?", clientKey, models.StatusNotPay, now.UTC()).
+		Where(openWhere, clientKey, models.StatusNotPay, now.UTC()).
 		Count(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("count open orders of %s: %w", clientKey, err)

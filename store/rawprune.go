@@ -90,6 +90,15 @@ func (s *Store) PruneRawBodies(ctx context.Context, cutoff time.Time, limit int)
 	return len(rows), pruned, nil
 }
 
+// MarkRawPruned records the pruner's walk as done up to at: for a bulk
+// load (internal/seed) whose older entries were loaded already pruned.
+func (s *Store) MarkRawPruned(ctx context.Context, at time.Time) error {
+	cursor := strconv.FormatInt(at.UTC().UnixNano(), 10) + "/0"
+	return s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}},
+		DoUpdates: clause.AssignmentColumns([]string{"value", "updated_at"})}).
+		Create(&models.Setting{Key: rawPruneKey, Value: cursor}).Error
+}
+
 func routineKind(k string) bool {
 	for _, r := range models.RoutineRawKinds {
 		if k == r {

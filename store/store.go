@@ -87,16 +87,42 @@ var tables = []any{&models.Product{}, &models.Order{}, &models.OrderEvent{}, &mo
 // columns and indexes, so existing data is kept.
 func (s *Store) migrate() error {
 	if s.pg != nil {
-		return s.pg.migrate(s.db, s.backfillDays, tables...)
+		return s.pg.migrate(s.db, func(conn *gorm.DB) error {
+			if err := dropObsoleteIndexes(conn); err != nil {
+				return err
+			}
+			return s.backfillDays(conn)
+		}, tables...)
 	}
 	if err := s.db.AutoMigrate(tables...); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := dropObsoleteIndexes(s.db); err != nil {
+		return err
 	}
 	if err := s.normalizeStoredTimes(tables...); err != nil {
 		return fmt.Errorf("migrate times to UTC: %w", err)
 	}
 	if err := s.backfillDays(s.db); err != nil {
 		return fmt.Errorf("migrate: daily totals: %w", err)
+	}
+	return nil
+}
+
+// obsoleteIndexes are indexes of older versions that newer ones replace:
+// each costs every write and may mislead the planner (SQLite keeps no
+// statistics unless ANALYZE runs). idx_orders_created_at became
+// idx_orders_created (issue 17); idx_orders_client_open on client_key
+// alone became idx_orders_client_status, which CountOpenOrders reads:
+// with only the old one, SQLite preferred the status index and counted a
+// client's open orders by walking every unpaid order.
+var obsoleteIndexes = []string{"idx_orders_created_at", "idx_orders_client_open"}
+
+func dropObsoleteIndexes(db *gorm.DB) error {
+	for _, name := range obsoleteIndexes {
+		if err := db.Exec("DROP INDEX IF EXISTS " + name).Error; err != nil {
+			return fmt.Errorf("migrate: drop index %s: %w", name, err)
+		}
 	}
 	return nil
 }

@@ -27,6 +27,11 @@ import (
 // status look-ups. One table prints the figures side by side.
 
 // parseSizes reads -grow's comma-separated order counts.
+// growRetention is RAW_BODY_RETENTION's default: a shop that has run
+// 90 days has pruned the raw bodies of its routine calls older than 30
+// (seed.Options.Retention), and its pruner has caught up.
+const growRetention = 720 * time.Hour
+
 func parseSizes(s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
@@ -103,7 +108,7 @@ func growOne(ctx context.Context, c config, bin, dir string, env []string, n int
 		return nil, err
 	}
 	t0 := time.Now()
-	rep, err := seed.Run(ctx, st, seed.Options{Orders: n, Chunk: 2000, Seed: uint64(n), Progress: func(done int) {
+	rep, err := seed.Run(ctx, st, seed.Options{Orders: n, Chunk: 2000, Seed: uint64(n), Retention: growRetention, Progress: func(done int) {
 		if done%100000 == 0 {
 			fmt.Printf("suite: grow %d: %d orders seeded, %.0f s\n", n, done, time.Since(t0).Seconds())
 		}

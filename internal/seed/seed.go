@@ -39,6 +39,12 @@ type Options struct {
 	Seed   uint64    // of the pseudo-random choices
 	// Progress, when set, is called after each chunk with the orders so far.
 	Progress func(done int)
+	// Retention, when positive, stands for RAW_BODY_RETENTION at steady
+	// state: the routine entries older than it are loaded as the pruner
+	// leaves them (bodies dropped, digest kept), and the pruner's walk is
+	// recorded as done up to that cut-off, so that a shop started on the
+	// database has no catching up to do. Zero loads every raw body.
+	Retention time.Duration
 }
 
 // Fresh is how many of the unpaid orders are fresh and open.
@@ -95,7 +101,11 @@ func Run(ctx context.Context, st *store.Store, o Options) (Report, error) {
 			}
 		}
 	}()
+	cutoff := o.Now.Add(-o.Retention)
 	for chunk := range chunks {
+		if o.Retention > 0 {
+			pruneOld(chunk, cutoff)
+		}
 		if err := st.BulkLoad(ctx, chunk); err != nil {
 			return rep, err
 		}
@@ -110,7 +120,26 @@ func Run(ctx context.Context, st *store.Store, o Options) (Report, error) {
 			o.Progress(rep.Orders)
 		}
 	}
+	if o.Retention > 0 {
+		if err := st.MarkRawPruned(ctx, cutoff); err != nil {
+			return rep, err
+		}
+	}
 	return rep, nil
+}
+
+// pruneOld drops the raw bodies of the chunk's routine entries older than
+// cutoff as the retention pruner does (store.PruneRawBodies).
+func pruneOld(chunk []store.BulkOrder, cutoff time.Time) {
+	for i := range chunk {
+		for j := range chunk[i].Events {
+			ev := &chunk[i].Events[j]
+			if ev.CreatedAt.Before(cutoff) && ev.RawPrunable() {
+				ev.RawDigest = models.RawDigestOf(ev.Request, ev.Response)
+				ev.Request, ev.Response = "", ""
+			}
+		}
+	}
 }
 
 // gen builds order i of n: created oldest first, evenly over the span with

@@ -134,3 +134,47 @@ func TestRunRefusesANegativeCount(t *testing.T) {
 		t.Fatal("seeded -1 orders without an error")
 	}
 }
+
+// TestRunWithRetentionLoadsAPrunedPast: with a retention, routine entries
+// older than it are loaded as the pruner leaves them, newer ones and the
+// evidence keep their bodies, and the pruner finds nothing left to walk.
+func TestRunWithRetentionLoadsAPrunedPast(t *testing.T) {
+	ctx := context.Background()
+	st := testrig.MustOpenStore(t)
+	now := time.Now().UTC()
+	const retention = 720 * time.Hour
+	if _, err := seed.Run(ctx, st, seed.Options{Orders: 300, Now: now, Chunk: 100, Seed: 3, Retention: retention}); err != nil {
+		t.Fatal(err)
+	}
+	var pruned, oldKept, freshBodies int
+	err := st.EachOrder(ctx, models.OrderFilter{}, func(o *models.Order) error {
+		evs, err := st.Events(ctx, o.ID)
+		for _, e := range evs {
+			old := e.CreatedAt.Before(now.Add(-retention))
+			switch {
+			case e.RawDigest != "":
+				pruned++
+				if !old || e.Request+e.Response != "" {
+					t.Errorf("%s of %s at %s: pruned but fresh, or bodies left", e.Kind, o.OutTradeNo, e.CreatedAt)
+				}
+			case old && e.RawPrunable():
+				t.Errorf("%s of %s at %s: old routine entry kept its bodies", e.Kind, o.OutTradeNo, e.CreatedAt)
+			case old && e.Request != "":
+				oldKept++ // evidence: notifications, a query that found the payment
+			case e.Request != "":
+				freshBodies++
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pruned == 0 || oldKept == 0 || freshBodies == 0 {
+		t.Errorf("pruned %d, old evidence kept %d, fresh bodies %d: want some of each", pruned, oldKept, freshBodies)
+	}
+	seen, n, err := st.PruneRawBodies(ctx, now.Add(-retention), 500)
+	if err != nil || seen != 0 || n != 0 {
+		t.Errorf("the pruner walked %d entries and pruned %d (%v): want nothing left to walk", seen, n, err)
+	}
+}
