@@ -167,8 +167,14 @@ func (s *Store) GaugeQuerySQL(ctx context.Context, now time.Time) (map[string]st
 		}
 		out[name] = s.db.Dialector.Explain(q.Statement.SQL.String(), q.Statement.Vars...)
 	}
+	var rows []orderDay
+	q := ordersByStatus(dry).Find(&rows)
+	if q.Error != nil {
+		return nil, q.Error
+	}
+	out["orders"] = s.db.Dialector.Explain(q.Statement.SQL.String(), q.Statement.Vars...)
 	var o models.Order
-	q := oldestDue(dry).Find(&o)
+	q = oldestDue(dry).Find(&o)
 	if q.Error != nil {
 		return nil, q.Error
 	}

@@ -32,21 +32,23 @@ var (
 )
 
 // The gauges' queries, each a count over a range of one index (the plan
-// test checks): orders of a status on idx_orders_status_next's leading
-// column (no table read; the cost grows with that status's orders — about
-// the index's size for PAID — which the metrics cache bounds to one read
-// per few seconds), deliveries of a state on idx_deliveries_due, the due
-// backlog and the oldest due query on idx_orders_status_next.
+// test checks): deliveries of a state on idx_deliveries_due, the due
+// backlog and the oldest due query on idx_orders_status_next. The orders
+// by status are ordersByStatus.
 func (s *Store) gaugeQueries(db *gorm.DB, now time.Time) map[string]*gorm.DB {
 	qs := map[string]*gorm.DB{}
-	for _, st := range GaugeStatuses {
-		qs["orders:"+string(st)] = db.Model(&models.Order{}).Where("status = ?", st)
-	}
 	for _, st := range GaugeDeliveryStates {
 		qs["deliveries:"+string(st)] = db.Model(&models.Delivery{}).Where("state = ?", st)
 	}
 	qs["backlog"] = db.Model(&models.Order{}).Where("status = ? AND next_query_at <= ?", models.StatusNotPay, now.UTC())
 	return qs
+}
+
+// ordersByStatus counts the orders of each status from the daily
+// aggregates (kept in every order write's transaction, see aggregates.go):
+// a few rows a day, whatever the number of orders.
+func ordersByStatus(db *gorm.DB) *gorm.DB {
+	return db.Model(&orderDay{}).Select("status, COALESCE(SUM(n), 0) AS n").Group("status")
 }
 
 // oldestDue is one step down idx_orders_status_next.
@@ -64,13 +66,24 @@ func (s *Store) Gauges(ctx context.Context, now time.Time) (Gauges, error) {
 		if err := q.Count(&n).Error; err != nil {
 			return Gauges{}, fmt.Errorf("gauge %s: %w", name, err)
 		}
-		if st, ok := strings.CutPrefix(name, "orders:"); ok {
-			g.Orders[models.OrderStatus(st)] = n
-		} else if st, ok := strings.CutPrefix(name, "deliveries:"); ok {
+		if st, ok := strings.CutPrefix(name, "deliveries:"); ok {
 			g.Deliveries[models.DeliveryState(st)] = n
 		} else {
 			g.Backlog = n
 		}
+	}
+	for _, st := range GaugeStatuses {
+		g.Orders[st] = 0
+	}
+	var rows []struct {
+		Status models.OrderStatus
+		N      int64
+	}
+	if err := ordersByStatus(db).Scan(&rows).Error; err != nil {
+		return Gauges{}, fmt.Errorf("gauge orders by status: %w", err)
+	}
+	for _, r := range rows {
+		g.Orders[r.Status] = r.N
 	}
 	var o models.Order
 	if err := oldestDue(db).Find(&o).Error; err != nil {
