@@ -44,6 +44,7 @@ func (s *shop) pagesRun(ctx context.Context) (pagesResult, error) {
 	raiseFileLimit()
 	time.Sleep(time.Second)
 	res.before = s.rss()
+	s.prof.heap("pages-before-heap") // with -profile: the base of pages-open-heap (go tool pprof -diff_base)
 	streams := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	pages := make([]*page, n)
 	var open, ended sync.WaitGroup
@@ -67,6 +68,7 @@ func (s *shop) pagesRun(ctx context.Context) (pagesResult, error) {
 		res.peak += hwm
 	}
 	fmt.Printf("suite: %d pages open, shop RSS %s\n", n, mb(res.rss))
+	s.prof.heap("pages-open-heap") // with -profile: what the open pages hold
 
 	sentAt, replied := make([]time.Time, n), make([]time.Time, n)
 	s.prof.start("pages-pay")

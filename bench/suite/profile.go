@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -59,5 +61,28 @@ func (p *profiler) post(path string) {
 	}
 	if err != nil {
 		fmt.Println("suite: profile:", path, err)
+	}
+}
+
+// heap writes the shop's heap profile (live objects, and with `-sample_index
+// alloc_space` what was allocated) to <dir>/<name>.pprof: the memory runs
+// take one with the pages open.
+func (p *profiler) heap(name string) {
+	if p.addr == "" {
+		return
+	}
+	resp, err := http.Get(p.addr + "/debug/pprof/heap?gc=1")
+	if err == nil {
+		defer resp.Body.Close()
+		var f *os.File
+		if f, err = os.Create(filepath.Join(p.dir, name+".pprof")); err == nil {
+			_, err = io.Copy(f, resp.Body)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+	}
+	if err != nil {
+		fmt.Println("suite: heap profile:", err)
 	}
 }
