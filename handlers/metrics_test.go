@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -104,10 +105,18 @@ func TestMetricsAfterAPurchase(t *testing.T) {
 	if code, _ := postNotify(t, r, forged, "text/xml"); code < 400 {
 		t.Fatalf("forged notification answered %d", code)
 	}
+	// The payment is visible in the database (waitPaid) a moment before
+	// the notification's handler counts it: scrape until it has.
 	after := scrape(t, r)
-
 	delta := func(name string, labels ...string) float64 {
 		return value(after, name, labels...) - value(before, name, labels...)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		if delta("wxcheckout_payments_total") >= 1 && delta("wxcheckout_notifications_total", "endpoint", "v2", "outcome", "processed") >= 1 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+		after = scrape(t, r)
 	}
 	if d := delta("wxcheckout_payments_total"); d != 1 {
 		t.Errorf("payments_total moved by %v, want 1", d)
