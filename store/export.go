@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	sqlite3 "github.com/mattn/go-sqlite3"
 	"strconv"
 	"time"
 
@@ -171,21 +172,6 @@ func (d *dbTime) Scan(src any) error {
 	return err
 }
 
-// sqliteLayouts are the layouts mattn/go-sqlite3 reads a datetime column
-// with (its SQLiteTimestampFormats), for text parseSQLiteTime's fast path
-// does not take.
-var sqliteLayouts = []string{
-	"2006-01-02 15:04:05.999999999-07:00",
-	"2006-01-02T15:04:05.999999999-07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05",
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04",
-	"2006-01-02T15:04",
-	"2006-01-02",
-}
-
 var errBadTime = errors.New("not a time")
 
 // parseSQLiteTime reads the text the driver writes for a time.Time,
@@ -208,7 +194,7 @@ func parseSQLiteTime(s string) (time.Time, error) {
 	if len(s) > 0 && s[len(s)-1] == 'Z' {
 		s = s[:len(s)-1]
 	}
-	for _, layout := range sqliteLayouts {
+	for _, layout := range sqlite3.SQLiteTimestampFormats { // the driver's own layouts
 		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
 			return t, nil
 		}

@@ -1,32 +1,19 @@
 package store_test
 
 import (
+	sqlite3 "github.com/mattn/go-sqlite3"
 	"testing"
 	"time"
 
 	"wxcheckout/store"
 )
 
-// mattnLayouts are mattn/go-sqlite3's SQLiteTimestampFormats, the layouts
-// the driver reads a datetime column's text with.
-var mattnLayouts = []string{
-	"2006-01-02 15:04:05.999999999-07:00",
-	"2006-01-02T15:04:05.999999999-07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05",
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04",
-	"2006-01-02T15:04",
-	"2006-01-02",
-}
-
 // driverTime is the instant the driver makes of a datetime's text.
 func driverTime(s string) (time.Time, bool) {
 	if len(s) > 0 && s[len(s)-1] == 'Z' {
 		s = s[:len(s)-1]
 	}
-	for _, layout := range mattnLayouts {
+	for _, layout := range sqlite3.SQLiteTimestampFormats {
 		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
 			return t, true
 		}
